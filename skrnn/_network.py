@@ -1,0 +1,391 @@
+"""The recurrent network: layers and directions of cells, pooling, output layer.
+
+`RecurrentNetwork` computes, for one packed minibatch, the class probabilities
+and the exact gradient of the sample-weighted softmax cross-entropy:
+
+    loss = sum_i w_i * (-log p_i[y_i]) / sum_i w_i
+           + alpha / 2 * sum_W ||W||^2 / sum_i w_i
+
+(the penalty over weight matrices, not biases, as scikit-learn's
+MLPClassifier), so that a sample of weight k counts as k copies of it.
+
+Parameters live in one flat vector; `ParameterLayout` names the views into it
+with PyTorch's names and shapes (``weight_ih_l0``, ``weight_hh_l0_reverse``,
+...). Each 2-D weight is stored transposed, so that the views read in
+PyTorch's layout while ``x @ W.T`` and the row gather of one-hot input run on
+C-contiguous memory. Pure NumPy: no scikit-learn here.
+"""
+
+import numpy as np
+
+from ._cells import CELLS, ElmanCell
+
+
+class ParameterLayout:
+    """Names, shapes and places of the network's arrays in one flat vector.
+
+    Parameters
+    ----------
+    shapes : list of (str, tuple)
+        Each parameter's name and PyTorch shape.
+    """
+
+    def __init__(self, shapes):
+        self.shapes = dict(shapes)
+        self.slices = {}
+        start = 0
+        for name, shape in shapes:
+            size = int(np.prod(shape))
+            self.slices[name] = slice(start, start + size)
+            start += size
+        self.size = start
+
+    def views(self, flat):
+        """Dict of views into ``flat``, each in PyTorch's shape."""
+        views = {}
+        for name, shape in self.shapes.items():
+            block = flat[self.slices[name]]
+            if len(shape) == 2:
+                views[name] = block.reshape(shape[::-1]).T
+            else:
+                views[name] = block.reshape(shape)
+        return views
+
+    def pack(self, arrays, dtype):
+        """A flat vector holding ``arrays`` (dict name -> PyTorch-shaped array)."""
+        flat = np.empty(self.size, dtype=dtype)
+        views = self.views(flat)
+        for name, shape in self.shapes.items():
+            a = np.asarray(arrays[name])
+            if a.shape != shape:
+                raise ValueError(
+                    f"weights_[{name!r}] has shape {a.shape}, but the network "
+                    f"needs {shape}."
+                )
+            views[name][...] = a
+        return flat
+
+    def weight_mask(self):
+        """Boolean mask of the flat entries that are weights (L2-penalized)."""
+        mask = np.zeros(self.size, dtype=bool)
+        for name in self.shapes:
+            if name.startswith("weight"):
+                mask[self.slices[name]] = True
+        return mask
+
+
+def _suffix(layer, direction):
+    return f"_l{layer}" + ("_reverse" if direction else "")
+
+
+def softmax(z):
+    """Row-wise softmax, stable, in place."""
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+class RecurrentNetwork:
+    """A stack of recurrent layers, a pooled summary and a softmax output layer.
+
+    Layer k of direction d maps its input (the packed steps for k = 0, the
+    concatenated outputs of both directions of layer k - 1 otherwise) through
+    a cell. The summary of each sequence fed to the output layer is, by
+    ``pooling``: ``'last'``, the final states h_n of the last layer (forward
+    direction first, as torch's ``h_n``); ``'mean'`` or ``'max'``, the mean or
+    element-wise max of the last layer's outputs over the steps. An empty
+    sequence's summary is the zero initial state.
+
+    Dropout, in training only: ``dropout`` on the input of every layer after
+    the first and on the summary; ``input_dropout`` on the first layer's input
+    projection ``x W_ih^T`` (for one-hot input, the token's column of W_ih).
+    Kept units are scaled by 1 / (1 - p).
+
+    Parameters
+    ----------
+    cell : {'rnn', 'gru', 'lstm'}
+    hidden_size : int
+    num_layers : int
+    bidirectional : bool
+    pooling : {'last', 'mean', 'max'}
+    nonlinearity : {'tanh', 'relu'}
+        For ``cell='rnn'``.
+    dropout, input_dropout : float
+    """
+
+    def __init__(
+        self,
+        cell="rnn",
+        hidden_size=32,
+        num_layers=1,
+        bidirectional=False,
+        pooling="last",
+        nonlinearity="tanh",
+        dropout=0.0,
+        input_dropout=0.0,
+    ):
+        self.cell = (
+            ElmanCell(nonlinearity) if cell == "rnn" else CELLS[cell]()
+        )
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.directions = 2 if bidirectional else 1
+        self.pooling = pooling
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+
+    # -- parameters ---------------------------------------------------------
+
+    def layout(self, input_size, n_classes):
+        """The `ParameterLayout` for inputs of ``input_size`` and ``n_classes``."""
+        G, H, D = self.cell.n_gates, self.hidden_size, self.directions
+        shapes = []
+        for k in range(self.num_layers):
+            n_in = input_size if k == 0 else H * D
+            for d in range(D):
+                sfx = _suffix(k, d)
+                shapes += [
+                    (f"weight_ih{sfx}", (G * H, n_in)),
+                    (f"weight_hh{sfx}", (G * H, H)),
+                    (f"bias_ih{sfx}", (G * H,)),
+                    (f"bias_hh{sfx}", (G * H,)),
+                ]
+        shapes += [("weight_out", (n_classes, H * D)), ("bias_out", (n_classes,))]
+        return ParameterLayout(shapes)
+
+    def init_params(self, layout, rng, dtype):
+        """PyTorch's initialization: U(-1/sqrt(H), 1/sqrt(H)) for the recurrent
+        layers, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the output layer."""
+        flat = np.empty(layout.size, dtype=dtype)
+        bound = 1 / np.sqrt(self.hidden_size)
+        for name, shape in layout.shapes.items():
+            if name.endswith("_out"):
+                b = 1 / np.sqrt(layout.shapes["weight_out"][1])
+            else:
+                b = bound
+            flat[layout.slices[name]] = rng.uniform(-b, b, size=int(np.prod(shape)))
+        return flat
+
+    # -- forward --------------------------------------------------------------
+
+    def _dropout_mask(self, rng, shape, p, dtype):
+        keep = rng.uniform(size=shape) >= p
+        return keep.astype(dtype) / dtype.type(1 - p)
+
+    def forward(self, params, batch, train=False, rng=None, keep_states=False):
+        """Class probabilities of a packed batch, in the batch's row order.
+
+        Parameters
+        ----------
+        params : dict of name -> ndarray
+            Views from `ParameterLayout.views`.
+        batch : PackedBatch
+        train : bool
+            Apply dropout (needs ``rng``) and keep what `backward` reads.
+        rng : numpy.random.RandomState
+        keep_states : bool
+            Keep every layer's outputs (for `hidden_states`).
+
+        Returns
+        -------
+        proba : ndarray of shape (B, n_classes)
+        cache : dict
+        """
+        dtype = params["weight_out"].dtype
+        D = self.directions
+        cache = {"layers": [], "batch": batch}
+        layer_input = batch.inputs
+        for k in range(self.num_layers):
+            layer = {"input": layer_input, "cells": [], "proj_masks": []}
+            if k > 0 and train and self.dropout:
+                mask = self._dropout_mask(rng, layer_input.shape, self.dropout, dtype)
+                layer_input = layer_input * mask
+                layer["input"], layer["input_mask"] = layer_input, mask
+            outputs, final_states = [], []
+            for d in range(D):
+                sfx = _suffix(k, d)
+                w_ih, b_ih = params["weight_ih" + sfx], params["bias_ih" + sfx]
+                if k == 0 and batch.one_hot:
+                    gx = w_ih.T[layer_input]  # gather: x_t W_ih^T for one-hot x_t
+                else:
+                    gx = layer_input @ w_ih.T
+                mask = None
+                if k == 0 and train and self.input_dropout:
+                    mask = self._dropout_mask(rng, gx.shape, self.input_dropout, dtype)
+                    gx *= mask
+                layer["proj_masks"].append(mask)
+                gx += b_ih
+                out, h_n, cell_cache = self.cell.forward(
+                    gx, batch, params["weight_hh" + sfx], params["bias_hh" + sfx],
+                    reverse=bool(d),
+                )
+                outputs.append(out)
+                final_states.append(h_n)
+                layer["cells"].append(cell_cache)
+            layer_input = outputs[0] if D == 1 else np.hstack(outputs)
+            layer["output"] = layer_input
+            layer["h_n"] = final_states
+            if train or keep_states or k == self.num_layers - 1:
+                cache["layers"].append(layer)
+            else:
+                cache["layers"].append(None)
+        last = cache["layers"][-1]
+        summary, cache["pool_arg"] = self._pool(last["output"], last["h_n"], batch)
+        if train and self.dropout:
+            cache["summary_mask"] = self._dropout_mask(
+                rng, summary.shape, self.dropout, dtype
+            )
+            summary = summary * cache["summary_mask"]
+        cache["summary"] = summary
+        logits = summary @ params["weight_out"].T
+        logits += params["bias_out"]
+        proba = softmax(logits)
+        return proba, cache
+
+    def _pool(self, out, h_n, batch):
+        """Summary (B, H*D) of each sequence; returns (summary, what backward needs)."""
+        s, sizes = batch.step_starts, batch.batch_sizes
+        if self.pooling == "last":
+            return (h_n[0] if len(h_n) == 1 else np.hstack(h_n)), None
+        summary = np.zeros((batch.batch, out.shape[1]), dtype=out.dtype)
+        if self.pooling == "mean":
+            for t in range(batch.n_steps):
+                summary[: sizes[t]] += out[s[t] : s[t + 1]]
+            summary /= np.maximum(batch.lengths, 1)[:, np.newaxis]
+            return summary, None
+        # max: remember which packed row gave each maximum
+        arg = np.full(summary.shape, -1, dtype=np.intp)
+        summary[batch.lengths > 0] = -np.inf
+        for t in range(batch.n_steps):
+            b = sizes[t]
+            step = out[s[t] : s[t + 1]]
+            larger = step > summary[:b]
+            np.copyto(summary[:b], step, where=larger)
+            rows = np.arange(s[t], s[t + 1])[:, np.newaxis]
+            np.copyto(arg[:b], rows, where=larger)
+        return summary, arg
+
+    # -- loss and backward ----------------------------------------------------
+
+    def loss_and_gradient(
+        self, params, grads, batch, y, sample_weight, alpha, rng=None
+    ):
+        """Loss of a packed batch and its exact gradient, written into ``grads``.
+
+        Parameters
+        ----------
+        params, grads : dict of name -> ndarray
+            Views of the flat parameter and gradient vectors.
+        batch : PackedBatch
+        y : ndarray of shape (B,)
+            Class indices, in the batch's row order.
+        sample_weight : ndarray of shape (B,)
+            In the batch's row order; must not sum to zero.
+        alpha : float
+            L2 penalty.
+        rng : numpy.random.RandomState
+            Draws the dropout masks.
+
+        Returns
+        -------
+        loss : float
+        """
+        proba, cache = self.forward(params, batch, train=True, rng=rng)
+        dtype = proba.dtype
+        w_sum = sample_weight.sum()
+        rows = np.arange(batch.batch)
+        p_true = np.maximum(proba[rows, y], np.finfo(dtype).tiny)
+        loss = -np.dot(sample_weight, np.log(p_true)) / w_sum
+        penalty = 0.0
+        for name, w in params.items():
+            if name.startswith("weight"):
+                penalty += np.vdot(w, w)
+                grads[name][...] = (alpha / w_sum) * w
+            else:
+                grads[name][...] = 0
+        loss += 0.5 * alpha * penalty / w_sum
+
+        # Output layer: d loss / d logits = w_i (p_i - onehot(y_i)) / sum(w)
+        d_logits = proba
+        d_logits[rows, y] -= 1
+        d_logits *= (sample_weight / w_sum).astype(dtype)[:, np.newaxis]
+        grads["weight_out"] += d_logits.T @ cache["summary"]
+        grads["bias_out"] += d_logits.sum(axis=0)
+        d_summary = d_logits @ params["weight_out"]
+        if "summary_mask" in cache:
+            d_summary *= cache["summary_mask"]
+        d_out, d_hn = self._unpool(d_summary, cache)
+        self._backward_layers(params, grads, cache, d_out, d_hn)
+        return float(loss)
+
+    def _unpool(self, d_summary, cache):
+        """Gradients of the last layer's outputs and final states from d_summary."""
+        batch = cache["batch"]
+        H, D = self.hidden_size, self.directions
+        if self.pooling == "last":
+            return None, [d_summary[:, d * H : (d + 1) * H] for d in range(D)]
+        if self.pooling == "mean":
+            d_mean = d_summary / np.maximum(batch.lengths, 1)[:, np.newaxis]
+            return d_mean[batch.row_of], None
+        arg = cache["pool_arg"]
+        d_out = np.zeros((batch.n_rows, H * D), dtype=d_summary.dtype)
+        has = arg >= 0
+        d_out[arg[has], np.nonzero(has)[1]] = d_summary[has]
+        return d_out, None
+
+    def _backward_layers(self, params, grads, cache, d_out, d_hn):
+        batch = cache["batch"]
+        H, D = self.hidden_size, self.directions
+        for k in reversed(range(self.num_layers)):
+            layer = cache["layers"][k]
+            x = layer["input"]
+            d_input = None
+            for d in range(D):
+                sfx = _suffix(k, d)
+                d_out_d = None if d_out is None else d_out[:, d * H : (d + 1) * H]
+                d_hn_d = None if d_hn is None else d_hn[d]
+                d_gx, d_w_hh, d_b_hh = self.cell.backward(
+                    d_out_d, d_hn_d, layer["cells"][d], params["weight_hh" + sfx]
+                )
+                grads["weight_hh" + sfx] += d_w_hh
+                grads["bias_hh" + sfx] += d_b_hh
+                grads["bias_ih" + sfx] += d_gx.sum(axis=0)
+                mask = layer["proj_masks"][d]
+                if mask is not None:
+                    d_gx *= mask
+                w_ih_grad = grads["weight_ih" + sfx]
+                if k == 0 and batch.one_hot:
+                    _scatter_add_rows(w_ih_grad.T, x, d_gx)
+                else:
+                    w_ih_grad += d_gx.T @ x
+                if k > 0:
+                    d_x = d_gx @ params["weight_ih" + sfx]
+                    d_input = d_x if d_input is None else d_input + d_x
+            if k > 0:
+                if "input_mask" in layer:
+                    d_input *= layer["input_mask"]
+                d_out, d_hn = d_input, None
+
+    # -- inference ------------------------------------------------------------
+
+    def predict_proba(self, params, batch):
+        """Class probabilities (B, n_classes) in the batch's row order."""
+        proba, _ = self.forward(params, batch, train=False)
+        return proba
+
+    def hidden_states(self, params, batch, layer):
+        """Outputs (n_rows, H * D) of ``layer``, in packed order."""
+        _, cache = self.forward(params, batch, train=False, keep_states=True)
+        return cache["layers"][layer]["output"]
+
+
+def _scatter_add_rows(target, ids, rows):
+    """target[ids[r]] += rows[r] for every r, duplicates accumulated."""
+    if not len(ids):
+        return
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    sums = np.add.reduceat(rows[order], starts, axis=0)
+    target[sorted_ids[starts]] += sums

@@ -1,0 +1,375 @@
+"""The sequence data model: every accepted X becomes one ragged `Sequences`.
+
+A `Sequences` holds n sequences flat, as scikit-learn's sparse text matrices
+do: the steps of all sequences one after another plus ``offsets`` (sequence
+``i`` is ``values[offsets[i]:offsets[i + 1]]``). Dense steps are rows of a 2-D
+float array; one-hot steps are token ids. `pack` turns a minibatch of them
+into the time-major, length-sorted layout the recurrent cells run on.
+
+This module is free of scikit-learn: the estimator validates feature names
+and widths, this module only converts and checks values.
+"""
+
+import numbers
+
+import numpy as np
+
+from ._one_hot_sequences import OneHotSequences
+
+TEXT_ERROR = (
+    "RNNClassifier takes sequences of numbers, but got text ({what}). "
+    "Put OneHotSequenceTransformer in front of it to turn sentences into "
+    "one-hot token sequences: "
+    "make_pipeline(OneHotSequenceTransformer(), RNNClassifier())."
+)
+
+
+class Sequences:
+    """Ragged sequences stored flat.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_steps_total, input_size) or (n_steps_total,)
+        The steps of all sequences, sequence after sequence: float rows for
+        dense input, integer token ids for one-hot input.
+    offsets : ndarray of shape (n_sequences + 1,)
+        Sequence ``i`` is ``values[offsets[i]:offsets[i + 1]]``.
+    input_size : int
+        Numbers per step (the one-hot width for token ids).
+    one_hot : bool
+        Whether ``values`` are token ids.
+    dtype : dtype
+        Floating dtype of the steps (for one-hot input, of the one-hot values).
+    """
+
+    def __init__(self, values, offsets, input_size, one_hot, dtype):
+        self.values = values
+        self.offsets = offsets
+        self.input_size = input_size
+        self.one_hot = one_hot
+        self.dtype = np.dtype(dtype)
+
+    def __len__(self):
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self):
+        return np.diff(self.offsets)
+
+    def take(self, indices):
+        """The sequences at ``indices``, in that order, as a new `Sequences`."""
+        indices = np.asarray(indices, dtype=np.intp)
+        starts = self.offsets[:-1][indices]
+        lengths = self.lengths[indices]
+        offsets = np.zeros(len(indices) + 1, dtype=np.intp)
+        np.cumsum(lengths, out=offsets[1:])
+        steps = _ranges(starts, lengths)
+        return Sequences(
+            self.values[steps], offsets, self.input_size, self.one_hot, self.dtype
+        )
+
+    def astype(self, dtype):
+        """The same sequences with float steps of ``dtype`` (ids untouched)."""
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        values = self.values if self.one_hot else self.values.astype(dtype)
+        return Sequences(values, self.offsets, self.input_size, self.one_hot, dtype)
+
+
+def _ranges(starts, lengths):
+    """Concatenation of ``arange(s, s + n)`` for each start s and length n."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.intp)
+    ends = np.cumsum(lengths)
+    # For each output position: its run's start plus its rank inside the run.
+    run = np.repeat(np.arange(len(lengths)), lengths)
+    rank = np.arange(total) - (ends - lengths)[run]
+    return starts[run] + rank
+
+
+# --------------------------------------------------------------------------
+# Conversion of every accepted X
+# --------------------------------------------------------------------------
+
+
+def is_text(X):
+    """Whether X looks like text: a string or a collection of strings."""
+    if isinstance(X, (str, bytes)):
+        return True
+    if isinstance(X, np.ndarray):
+        if X.dtype.kind in "USO" and X.size:
+            if X.dtype.kind in "US":
+                return True
+            first = X.flat[0]
+            return isinstance(first, (str, bytes))
+        return False
+    if isinstance(X, (list, tuple)) and len(X):
+        first = X[0]
+        if isinstance(first, (str, bytes)):
+            return True
+        if isinstance(first, (list, tuple)) and len(first):
+            return isinstance(first[0], (str, bytes))
+    return False
+
+
+def is_ragged(X):
+    """Whether X is a collection of per-sequence arrays (not one array)."""
+    if isinstance(X, np.ndarray):
+        return X.dtype == object and X.ndim == 1 and X.size > 0 and all(
+            isinstance(x, (np.ndarray, list, tuple)) for x in X
+        )
+    if isinstance(X, (list, tuple)) and len(X):
+        if any(isinstance(x, np.ndarray) for x in X):
+            return True
+        # A list of lists of unequal lengths cannot be one array.
+        if all(isinstance(x, (list, tuple)) for x in X):
+            return len({_nested_shape(x) for x in X}) > 1
+    return False
+
+
+def _nested_shape(x):
+    shape = []
+    while isinstance(x, (list, tuple)):
+        shape.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
+    return tuple(shape)
+
+
+def from_one_hot(X):
+    """`Sequences` viewing the ids of a `OneHotSequences` (no copy)."""
+    return Sequences(
+        np.asarray(X.ids, dtype=np.intp),
+        np.asarray(X.offsets, dtype=np.intp),
+        int(X.n_token_slots),
+        True,
+        X.dtype if np.dtype(X.dtype) == np.float32 else np.float64,
+    )
+
+
+def from_padded(X):
+    """`Sequences` from a float array (n, T) or (n, T, F).
+
+    Trailing steps that are entirely NaN are padding; NaN elsewhere and
+    infinity anywhere are errors.
+    """
+    if X.ndim == 2:
+        X = X[:, :, np.newaxis]
+    n, T, F = X.shape
+    lengths = np.full(n, T, dtype=np.intp)
+    finite = np.isfinite(X)
+    if not finite.all():
+        lengths = _lengths_without_padding(X, finite)
+    offsets = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(lengths, out=offsets[1:])
+    if (lengths == T).all():
+        values = X.reshape(n * T, F)
+    else:
+        values = X[np.arange(T) < lengths[:, np.newaxis]]
+    return Sequences(np.ascontiguousarray(values), offsets, F, False, X.dtype)
+
+
+def _lengths_without_padding(X, finite):
+    """Lengths of the rows of X (n, T, F) once trailing all-NaN steps are cut."""
+    infinite = np.isinf(X)
+    if infinite.any():
+        i, t, _ = np.argwhere(infinite)[0]
+        raise ValueError(
+            f"Input X contains infinity (inf) in sequence {i} at step {t}. "
+            "Sequences must hold finite numbers; replace or drop those values."
+        )
+    nan_step = np.isnan(X)
+    all_nan_step = nan_step.all(axis=2)
+    any_nan_step = nan_step.any(axis=2)
+    n, T, _ = X.shape
+    # Trailing padding: the run of all-NaN steps at the end of each row.
+    padding = np.cumprod(all_nan_step[:, ::-1], axis=1).sum(axis=1)
+    lengths = (T - padding).astype(np.intp)
+    inside = any_nan_step & (np.arange(T) < lengths[:, np.newaxis])
+    if inside.any():
+        i, t = np.argwhere(inside)[0]
+        raise ValueError(
+            f"Input X contains NaN inside sequence {i} at step {t}. Only steps "
+            "that are entirely NaN at the end of a sequence are read as "
+            "padding; impute or drop missing values inside a sequence."
+        )
+    return lengths
+
+
+def from_ragged(X, dtype=None):
+    """`Sequences` from a collection of 1-D (univariate) or 2-D arrays.
+
+    Trailing all-NaN steps are cut as in `from_padded`, so a padded row given
+    alone means what it means inside an array.
+    """
+    arrays = []
+    for i, x in enumerate(X):
+        if isinstance(x, (str, bytes)) or is_text(x):
+            raise TypeError(TEXT_ERROR.format(what=f"sequence {i} holds strings"))
+        try:
+            a = np.asarray(x)
+        except ValueError as exc:
+            raise ValueError(
+                f"Sequence {i} of X is not a rectangular array of numbers: {exc}"
+            ) from None
+        if a.dtype.kind == "c":
+            raise ValueError("Complex data not supported: sequence {i} is complex.")
+        if a.dtype.kind not in "biuf":
+            try:
+                a = a.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"Sequence {i} of X does not hold numbers: {exc}"
+                ) from None
+        if a.ndim == 1:
+            a = a[:, np.newaxis]
+        elif a.ndim != 2:
+            raise ValueError(
+                f"Sequence {i} of X has {a.ndim} dimensions; each sequence must "
+                "be 1-D (one number per step) or 2-D (n_steps, n_features)."
+            )
+        arrays.append(a)
+    widths = {a.shape[1] for a in arrays if a.shape[0]}
+    if len(widths) > 1:
+        found = sorted(widths)
+        raise ValueError(
+            f"The sequences in X have steps of different widths {found}; every "
+            "step of every sequence must hold the same number of features."
+        )
+    width = widths.pop() if widths else max((a.shape[1] for a in arrays), default=1)
+    if width == 0:
+        raise ValueError(
+            "The sequences in X have steps of 0 feature(s); each step needs at "
+            "least 1 number."
+        )
+    if dtype is None:
+        float32 = arrays and all(a.dtype == np.float32 for a in arrays)
+        dtype = np.float32 if float32 else np.float64
+    values = np.zeros((0, width), dtype=dtype)
+    lengths = np.zeros(len(arrays), dtype=np.intp)
+    parts = []
+    for i, a in enumerate(arrays):
+        if not a.shape[0]:
+            continue
+        a = a.astype(dtype, copy=False)
+        finite = np.isfinite(a)
+        if not finite.all():
+            try:
+                (length,) = _lengths_without_padding(a[np.newaxis], finite[np.newaxis])
+            except ValueError as exc:
+                raise ValueError(str(exc).replace("sequence 0", f"sequence {i}"))
+            a = a[:length]
+        lengths[i] = a.shape[0]
+        parts.append(a)
+    if parts:
+        values = np.concatenate(parts, axis=0)
+    offsets = np.zeros(len(arrays) + 1, dtype=np.intp)
+    np.cumsum(lengths, out=offsets[1:])
+    return Sequences(values, offsets, width, False, dtype)
+
+
+# --------------------------------------------------------------------------
+# Packing into time-major, length-sorted minibatches
+# --------------------------------------------------------------------------
+
+
+class PackedBatch:
+    """A minibatch sorted by decreasing length and laid out time-major.
+
+    Row ``j`` of the batch is sequence ``order[j]`` of the `Sequences` it was
+    packed from; ``lengths`` is non-increasing. Step ``t`` works on the first
+    ``batch_sizes[t]`` rows, stored at packed rows
+    ``step_starts[t]:step_starts[t + 1]`` (the layout of torch's
+    ``PackedSequence``), so no arithmetic is spent on padding.
+
+    Attributes
+    ----------
+    inputs : ndarray of shape (n_rows, input_size) or (n_rows,)
+        The steps in packed order: float rows, or token ids for one-hot input.
+    one_hot : bool
+    input_size : int
+    order : ndarray of shape (batch,)
+    lengths : ndarray of shape (batch,)
+    batch_sizes : ndarray of shape (n_steps,)
+    step_starts : ndarray of shape (n_steps + 1,)
+    row_of : ndarray of shape (n_rows,)
+        The batch row (0 .. batch - 1) of every packed row.
+    """
+
+    def __init__(self, inputs, one_hot, input_size, order, lengths, batch_sizes):
+        self.inputs = inputs
+        self.one_hot = one_hot
+        self.input_size = input_size
+        self.order = order
+        self.lengths = lengths
+        self.batch_sizes = batch_sizes
+        self.step_starts = np.zeros(len(batch_sizes) + 1, dtype=np.intp)
+        np.cumsum(batch_sizes, out=self.step_starts[1:])
+        self.row_of = _ranges(np.zeros_like(batch_sizes), batch_sizes)
+
+    @property
+    def batch(self):
+        return len(self.order)
+
+    @property
+    def n_rows(self):
+        return int(self.step_starts[-1])
+
+    @property
+    def n_steps(self):
+        return len(self.batch_sizes)
+
+    def previous_rows(self, reverse):
+        """Packed row of each row's previous step, ``n_rows`` for the initial state.
+
+        Going forward the state before step t of row j is its output at step
+        t - 1; going backward (``reverse``), at step t + 1.
+        """
+        n_rows = self.n_rows
+        previous = np.full(n_rows, n_rows, dtype=np.intp)
+        step = np.repeat(np.arange(self.n_steps), self.batch_sizes)
+        j = self.row_of
+        if not reverse:
+            has = step > 0
+            previous[has] = self.step_starts[step[has] - 1] + j[has]
+        else:
+            nxt = np.minimum(step + 1, self.n_steps - 1)
+            has = (step + 1 < self.n_steps) & (j < self.batch_sizes[nxt])
+            previous[has] = self.step_starts[step[has] + 1] + j[has]
+        return previous
+
+    def last_rows(self):
+        """Packed row of each sequence's last step (-1 for empty sequences)."""
+        last = np.full(self.batch, -1, dtype=np.intp)
+        nonempty = self.lengths > 0
+        t = self.lengths[nonempty] - 1
+        last[nonempty] = self.step_starts[t] + np.flatnonzero(nonempty)
+        return last
+
+
+def pack(sequences, indices):
+    """Pack ``sequences[indices]`` into a `PackedBatch`.
+
+    The sort by length is stable, so equal lengths keep the order of
+    ``indices``.
+    """
+    indices = np.asarray(indices, dtype=np.intp)
+    lengths = sequences.lengths[indices]
+    sort = np.argsort(-lengths, kind="stable")
+    order = indices[sort]
+    lengths = lengths[sort]
+    n_steps = int(lengths[0]) if len(lengths) else 0
+    # batch_sizes[t]: how many sequences are longer than t.
+    counts = np.bincount(lengths, minlength=n_steps + 1)
+    batch_sizes = (len(lengths) - np.cumsum(counts)[:n_steps]).astype(np.intp)
+    starts = sequences.offsets[:-1][order]
+    step = np.repeat(np.arange(n_steps), batch_sizes)
+    row = _ranges(np.zeros_like(batch_sizes), batch_sizes)
+    source = starts[row] + step
+    inputs = sequences.values[source]
+    return PackedBatch(
+        inputs, sequences.one_hot, sequences.input_size, order, lengths, batch_sizes
+    )
