@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._network import RecurrentNetwork
+from ._network import DropoutNoise, RecurrentNetwork
 from ._one_hot_sequences import OneHotSequences
 from ._optimizers import (
     AdagradOptimizer,
@@ -351,6 +351,10 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         ``n_features_in_`` in fit).
         """
         two_d = False
+        if isinstance(X, (list, tuple)) and not len(X):
+            raise ValueError(
+                "X is empty: found 0 sequences, while a minimum of 1 is required."
+            )
         if isinstance(X, OneHotSequences):
             sequences = from_one_hot(X)
         elif is_text(X):
@@ -518,7 +522,11 @@ n_features), list of arrays, or OneHotSequences
                 "classes=classes, y=y) on a large enough sample of y and pass "
                 "them as a dict."
             )
-        sequences, two_d = self._check_sequences(X, reset=not continuing)
+        # weights_ may have been set by hand (say, copied from PyTorch): then
+        # the input is checked against their shapes when they are packed.
+        sequences, two_d = self._check_sequences(
+            X, reset=not (continuing and hasattr(self, "input_size_"))
+        )
         y = self._check_y(y)
         check_consistent_length(np.empty(len(sequences)), y)
         sample_weight = self._check_sample_weight(sample_weight, len(sequences))
@@ -598,16 +606,16 @@ n_features), list of arrays, or OneHotSequences
 
         network = self._make_network()
         layout = network.layout(sequences.input_size, len(all_classes))
-        if incremental and first_call or not continuing:
+        # fit draws from random_state afresh; partial_fit goes on drawing.
+        rng = getattr(self, "_random_state", None) if incremental else None
+        if rng is None or first_call:
             rng = check_random_state(self.random_state)
-        else:
-            rng = self._random_state
         if continuing:
             params = layout.pack(self.weights_, dtype)
             state = {
-                "n_iter_": self.n_iter_,
-                "t_": self.t_,
-                "loss_curve_": list(self.loss_curve_),
+                "n_iter_": getattr(self, "n_iter_", 0),
+                "t_": getattr(self, "t_", 0),
+                "loss_curve_": list(getattr(self, "loss_curve_", [])),
                 "best_loss_": getattr(self, "best_loss_", None),
             }
         else:
@@ -714,12 +722,23 @@ n_features), list of arrays, or OneHotSequences
             state["validation_scores_"] = None
             state["best_validation_score_"] = None
         best_loss = state["best_loss_"] if state["best_loss_"] is not None else np.inf
+        # Dropout noise is keyed by sequence content and epoch, not drawn in
+        # batch order, so sample_weight=k equals k copies even with dropout.
+        if not hasattr(self, "_noise_seed") or not incremental:
+            noise_seed = int(rng.randint(2**31 - 1))
+        else:
+            noise_seed = self._noise_seed
+        state["_noise_seed"] = noise_seed
+        keys = sequences.keys() if self.dropout or self.input_dropout else None
         no_improvement = 0
         epochs = 1 if incremental else self.max_iter
         converged = False
         for epoch in range(epochs):
             start_time = time.time()
             order = rng.permutation(train) if self.shuffle else train
+            noise = None if keys is None else DropoutNoise(
+                keys, noise_seed * 1_000_003 + state["n_iter_"]
+            )
             total_loss = 0.0
             for start in range(0, len(order), batch_size):
                 batch = pack(sequences, order[start : start + batch_size])
@@ -729,7 +748,7 @@ n_features), list of arrays, or OneHotSequences
                     continue
                 loss = network.loss_and_gradient(
                     views, grad_views, batch, y[batch.order], weight,
-                    self.alpha, rng,
+                    self.alpha, noise,
                 )
                 if not np.isfinite(loss) or not np.isfinite(grads).all():
                     raise FloatingPointError(

@@ -19,6 +19,7 @@ C-contiguous memory. Pure NumPy: no scikit-learn here.
 import numpy as np
 
 from ._cells import CELLS, ElmanCell
+from ._sequences import splitmix64
 
 
 class ParameterLayout:
@@ -72,6 +73,42 @@ class ParameterLayout:
             if name.startswith("weight"):
                 mask[self.slices[name]] = True
         return mask
+
+
+class DropoutNoise:
+    """Uniform noise for dropout masks, keyed by sequence content.
+
+    The noise of unit u at step t of a sequence is a hash of (the sequence's
+    key, ``seed``, the dropout site, t, u). So a sequence's masks do not
+    depend on its minibatch, its place in it, or the batch size, and equal
+    sequences draw equal masks: a sequence of sample weight k trains exactly
+    as k copies of it would. Change ``seed`` to draw new masks (every epoch).
+
+    Parameters
+    ----------
+    keys : ndarray of uint64, shape (n_sequences,)
+        From `Sequences.keys`.
+    seed : int
+    """
+
+    def __init__(self, keys, seed):
+        self.keys = keys
+        self.seed = np.uint64(seed % 2**64)
+
+    def uniform(self, batch, site, per_step, width):
+        """Noise in [0, 1): (n_rows, width) per step, or (B, width) per sequence."""
+        key = self.keys[batch.order]
+        site_seed = splitmix64(self.seed ^ splitmix64(np.uint64(site)))
+        if per_step:
+            step = np.repeat(np.arange(batch.n_steps, dtype=np.uint64), batch.batch_sizes)
+            row_key = splitmix64(key[batch.row_of] ^ site_seed) + step * np.uint64(
+                0xD1B54A32D192ED03
+            )
+        else:
+            row_key = splitmix64(key ^ site_seed)
+        units = np.arange(width, dtype=np.uint64) * np.uint64(0x8CB92BA72F3D8DD7)
+        bits = splitmix64(splitmix64(row_key)[:, np.newaxis] ^ units)
+        return (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def _suffix(layer, direction):
@@ -169,9 +206,14 @@ class RecurrentNetwork:
 
     # -- forward --------------------------------------------------------------
 
-    def _dropout_mask(self, rng, shape, p, dtype):
-        keep = rng.uniform(size=shape) >= p
-        return keep.astype(dtype) / dtype.type(1 - p)
+    def _dropout_mask(self, noise, batch, site, per_step, shape, p, dtype):
+        """Keep-mask scaled by 1 / (1 - p); ``noise`` is a `DropoutNoise` or
+        a RandomState."""
+        if isinstance(noise, DropoutNoise):
+            u = noise.uniform(batch, site, per_step, shape[1])
+        else:
+            u = noise.uniform(size=shape)
+        return (u >= p).astype(dtype) / dtype.type(1 - p)
 
     def forward(self, params, batch, train=False, rng=None, keep_states=False):
         """Class probabilities of a packed batch, in the batch's row order.
@@ -183,7 +225,7 @@ class RecurrentNetwork:
         batch : PackedBatch
         train : bool
             Apply dropout (needs ``rng``) and keep what `backward` reads.
-        rng : numpy.random.RandomState
+        rng : DropoutNoise or numpy.random.RandomState
         keep_states : bool
             Keep every layer's outputs (for `hidden_states`).
 
@@ -199,7 +241,9 @@ class RecurrentNetwork:
         for k in range(self.num_layers):
             layer = {"input": layer_input, "cells": [], "proj_masks": []}
             if k > 0 and train and self.dropout:
-                mask = self._dropout_mask(rng, layer_input.shape, self.dropout, dtype)
+                mask = self._dropout_mask(
+                    rng, batch, 100 + k, True, layer_input.shape, self.dropout, dtype
+                )
                 layer_input = layer_input * mask
                 layer["input"], layer["input_mask"] = layer_input, mask
             outputs, final_states = [], []
@@ -212,7 +256,9 @@ class RecurrentNetwork:
                     gx = layer_input @ w_ih.T
                 mask = None
                 if k == 0 and train and self.input_dropout:
-                    mask = self._dropout_mask(rng, gx.shape, self.input_dropout, dtype)
+                    mask = self._dropout_mask(
+                        rng, batch, 200 + d, True, gx.shape, self.input_dropout, dtype
+                    )
                     gx *= mask
                 layer["proj_masks"].append(mask)
                 gx += b_ih
@@ -234,7 +280,7 @@ class RecurrentNetwork:
         summary, cache["pool_arg"] = self._pool(last["output"], last["h_n"], batch)
         if train and self.dropout:
             cache["summary_mask"] = self._dropout_mask(
-                rng, summary.shape, self.dropout, dtype
+                rng, batch, 300, False, summary.shape, self.dropout, dtype
             )
             summary = summary * cache["summary_mask"]
         cache["summary"] = summary
@@ -284,7 +330,7 @@ class RecurrentNetwork:
             In the batch's row order; must not sum to zero.
         alpha : float
             L2 penalty.
-        rng : numpy.random.RandomState
+        rng : DropoutNoise or numpy.random.RandomState
             Draws the dropout masks.
 
         Returns

@@ -68,6 +68,32 @@ class Sequences:
             self.values[steps], offsets, self.input_size, self.one_hot, self.dtype
         )
 
+    def keys(self):
+        """A 64-bit hash of each sequence's content (values and their order).
+
+        Equal sequences get equal keys; dropout masks are drawn from them so
+        that a sequence's noise does not depend on its minibatch.
+        """
+        values = self.values
+        if self.one_hot:
+            bits = values.astype(np.uint64)
+        else:
+            bits = values.astype(np.float64).view(np.uint64)
+        bits = bits.reshape(len(bits), -1)
+        lengths = self.lengths
+        step = np.arange(len(bits), dtype=np.uint64) - np.repeat(
+            self.offsets[:-1], lengths
+        ).astype(np.uint64)
+        width = np.uint64(bits.shape[1])
+        place = step[:, None] * width + np.arange(bits.shape[1], dtype=np.uint64)
+        mixed = splitmix64(bits ^ splitmix64(place + np.uint64(0x632BE59BD9B4E019)))
+        per_step = np.bitwise_xor.reduce(mixed, axis=1) if bits.shape[1] > 1 else mixed[:, 0]
+        sums = np.zeros(len(self), dtype=np.uint64)
+        nonempty = lengths > 0
+        if per_step.size:
+            sums[nonempty] = np.add.reduceat(per_step, self.offsets[:-1][nonempty])
+        return splitmix64(sums ^ splitmix64(lengths.astype(np.uint64)))
+
     def astype(self, dtype):
         """The same sequences with float steps of ``dtype`` (ids untouched)."""
         dtype = np.dtype(dtype)
@@ -87,6 +113,14 @@ def _ranges(starts, lengths):
     run = np.repeat(np.arange(len(lengths)), lengths)
     rank = np.arange(total) - (ends - lengths)[run]
     return starts[run] + rank
+
+
+def splitmix64(x):
+    """The SplitMix64 finalizer, element-wise on a uint64 array (wrapping)."""
+    x = np.asarray(x, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 # --------------------------------------------------------------------------
