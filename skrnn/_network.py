@@ -365,6 +365,34 @@ class RecurrentNetwork:
         self._backward_layers(params, grads, cache, d_out, d_hn)
         return float(loss)
 
+    def gradient_times_input(self, params, batch, d_proba):
+        """Gradient x input of ``sum(d_proba * proba)``, per packed step.
+
+        For each packed row, the gradient of ``sum(d_proba * proba)`` with
+        respect to that step's input, dotted with the input: for one-hot
+        input, the derivative with respect to the one-hot entry of the token.
+
+        Parameters
+        ----------
+        params : dict of name -> ndarray
+        batch : PackedBatch
+        d_proba : ndarray of shape (B, n_classes)
+            Weights of the probabilities, in the batch's row order.
+
+        Returns
+        -------
+        ndarray of shape (n_rows,)
+        """
+        proba, cache = self.forward(params, batch, keep_states=True)
+        # softmax Jacobian: d logits = p * (d_proba - sum(d_proba * p))
+        d_logits = proba * (d_proba - (d_proba * proba).sum(axis=1, keepdims=True))
+        d_summary = d_logits @ params["weight_out"]
+        d_out, d_hn = self._unpool(d_summary, cache)
+        d_input = self._backward_layers(params, None, cache, d_out, d_hn, True)
+        if batch.one_hot:
+            return d_input
+        return (d_input * batch.inputs).sum(axis=1)
+
     def _unpool(self, d_summary, cache):
         """Gradients of the last layer's outputs and final states from d_summary."""
         batch = cache["batch"]
@@ -380,7 +408,14 @@ class RecurrentNetwork:
         d_out[arg[has], np.nonzero(has)[1]] = d_summary[has]
         return d_out, None
 
-    def _backward_layers(self, params, grads, cache, d_out, d_hn):
+    def _backward_layers(self, params, grads, cache, d_out, d_hn, input_gradient=False):
+        """Backpropagate through the recurrent layers, last to first.
+
+        Adds the weight gradients into ``grads`` (unless None). With
+        ``input_gradient``, returns the gradient with respect to the first
+        layer's input: (n_rows, input_size), or for one-hot input (n_rows,),
+        the derivative with respect to each token's one-hot entry.
+        """
         batch = cache["batch"]
         H, D = self.hidden_size, self.directions
         for k in reversed(range(self.num_layers)):
@@ -394,20 +429,27 @@ class RecurrentNetwork:
                 d_gx, d_w_hh, d_b_hh = self.cell.backward(
                     d_out_d, d_hn_d, layer["cells"][d], params["weight_hh" + sfx]
                 )
-                grads["weight_hh" + sfx] += d_w_hh
-                grads["bias_hh" + sfx] += d_b_hh
-                grads["bias_ih" + sfx] += d_gx.sum(axis=0)
                 mask = layer["proj_masks"][d]
+                if grads is not None:
+                    grads["weight_hh" + sfx] += d_w_hh
+                    grads["bias_hh" + sfx] += d_b_hh
+                    grads["bias_ih" + sfx] += d_gx.sum(axis=0)
                 if mask is not None:
                     d_gx *= mask
-                w_ih_grad = grads["weight_ih" + sfx]
-                if k == 0 and batch.one_hot:
-                    _scatter_add_rows(w_ih_grad.T, x, d_gx)
-                else:
-                    w_ih_grad += d_gx.T @ x
-                if k > 0:
-                    d_x = d_gx @ params["weight_ih" + sfx]
+                w_ih = params["weight_ih" + sfx]
+                if grads is not None:
+                    if k == 0 and batch.one_hot:
+                        _scatter_add_rows(grads["weight_ih" + sfx].T, x, d_gx)
+                    else:
+                        grads["weight_ih" + sfx] += d_gx.T @ x
+                if k > 0 or input_gradient:
+                    if k == 0 and batch.one_hot:
+                        d_x = np.einsum("rg,rg->r", d_gx, w_ih.T[x])
+                    else:
+                        d_x = d_gx @ w_ih
                     d_input = d_x if d_input is None else d_input + d_x
+            if k == 0:
+                return d_input
             if k > 0:
                 if "input_mask" in layer:
                     d_input *= layer["input_mask"]

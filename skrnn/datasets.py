@@ -1,0 +1,268 @@
+"""Sentence datasets: a generated word-order task and a loader for TSV files."""
+
+import csv
+import os
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = ["load_sentences", "make_questions"]
+
+# Subjects by the auxiliaries they agree with ("the dogs are", "the dog is").
+_SUBJECTS = {
+    "first": ["I"],
+    "singular": [
+        "he",
+        "she",
+        "it",
+        "the dog",
+        "my friend",
+        "my old friend",
+        "the teacher",
+        "your little sister",
+        "the cat next door",
+    ],
+    "plural": [
+        "you",
+        "we",
+        "they",
+        "the dogs",
+        "my friends",
+        "the children",
+        "your parents",
+        "the new students",
+        "our old neighbours",
+    ],
+}
+_BE = {"first": ["am", "was"], "singular": ["is", "was"], "plural": ["are", "were"]}
+_MODALS = ["can", "will", "could", "should", "would"]
+
+# What follows the auxiliary: an adjective or phrase after a form of "be",
+# a verb phrase after a modal.
+_BE_COMPLEMENTS = [
+    "good",
+    "happy",
+    "hungry",
+    "here",
+    "ready",
+    "very tired",
+    "at home",
+    "still asleep",
+    "in the garden",
+    "afraid of the dark",
+    "busy with work",
+    "playing outside",
+    "going to the park",
+    "sure about the answer",
+]
+_MODAL_COMPLEMENTS = [
+    "come",
+    "swim",
+    "help us",
+    "be late",
+    "win the game",
+    "read this book",
+    "stay for dinner",
+    "play the piano",
+    "finish the work",
+    "walk to the station",
+    "call the doctor",
+    "bring the old map",
+]
+_ADVERBIALS = [
+    "today",
+    "now",
+    "again",
+    "tonight",
+    "this morning",
+    "after school",
+    "every day",
+    "in the evening",
+    "at the weekend",
+]
+
+QUESTION, STATEMENT = "question", "statement"
+
+
+def make_questions(n_samples=1000, *, random_state=None):
+    """Generate sentences whose label depends only on word order.
+
+    Each sample is a simple English clause, made of a subject ("you", "the
+    dog", "my old friend", ...), an auxiliary ("are", "is", "can", "will",
+    "was", ...), a complement ("good", "afraid of the dark", "win the
+    game", ...) and sometimes an adverbial ("today", "in the evening").
+    A statement keeps that order, "you are good today"; a question
+    inverts subject and auxiliary, "are you good today". Every sentence is
+    drawn the same way whatever its label, and there is no punctuation, so
+    the words of a sentence say nothing about its label: any bag-of-words
+    model is at chance. The first word decides it (an auxiliary starts a
+    question, a subject a statement), so a model that reads the words in
+    order can learn it. Sentences have 3 to 12 words, all lowercase but
+    "I".
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of sentences. The two classes get ``n_samples // 2`` and
+        ``n_samples - n_samples // 2`` of them, in random order.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the sentences and labels, for reproducible output.
+
+    Returns
+    -------
+    sentences : list of str of length n_samples
+        Words separated by single spaces.
+    y : ndarray of str of shape (n_samples,)
+        ``'question'`` or ``'statement'``.
+
+    See Also
+    --------
+    load_sentences : Sentences and labels from a tab-separated file.
+
+    Examples
+    --------
+    >>> from skrnn.datasets import make_questions
+    >>> sentences, y = make_questions(4, random_state=0)
+    >>> for sentence, label in zip(sentences, y):
+    ...     print(f"{label:9}  {sentence}")
+    statement  it will be late in the evening
+    statement  the cat next door will read this book this morning
+    question   is my old friend in the garden
+    question   would he play the piano
+    """
+    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool):
+        raise TypeError(f"n_samples must be an int, got {n_samples!r}.")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
+    rng = check_random_state(random_state)
+
+    is_question = np.zeros(n_samples, dtype=bool)
+    is_question[: n_samples // 2] = True
+    rng.shuffle(is_question)
+
+    subjects = [
+        (subject, agreement)
+        for agreement, group in _SUBJECTS.items()
+        for subject in group
+    ]
+    sentences = []
+    for question in is_question:
+        subject, agreement = subjects[rng.randint(len(subjects))]
+        auxiliaries = _BE[agreement] + _MODALS
+        auxiliary = auxiliaries[rng.randint(len(auxiliaries))]
+        complements = _MODAL_COMPLEMENTS if auxiliary in _MODALS else _BE_COMPLEMENTS
+        complement = complements[rng.randint(len(complements))]
+        # Half the sentences end with an adverbial.
+        adverbial = rng.randint(2 * len(_ADVERBIALS))
+        words = [auxiliary, subject] if question else [subject, auxiliary]
+        words.append(complement)
+        if adverbial < len(_ADVERBIALS):
+            words.append(_ADVERBIALS[adverbial])
+        sentences.append(" ".join(words))
+    y = np.where(is_question, QUESTION, STATEMENT)
+    return sentences, y
+
+
+def load_sentences(path, *, label_column="label", text_column="text"):
+    """Load sentences and their labels from a tab-separated file.
+
+    The file is UTF-8 text (a byte order mark is allowed) whose first row
+    names the columns. Fields are separated by tabs and never quoted, so
+    quote characters are part of the text. Columns other than
+    ``label_column`` and ``text_column`` are ignored; blank lines are
+    skipped.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    label_column : str, default='label'
+        Name of the column holding the labels.
+    text_column : str, default='text'
+        Name of the column holding the sentences.
+
+    Returns
+    -------
+    texts : list of str
+        The sentences, in file order.
+    labels : ndarray of str of shape (n_samples,)
+        Their labels, as written in the file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If the file is not UTF-8, is empty, lacks one of the two columns,
+        or has a row with another number of fields than the header or an
+        empty label.
+
+    See Also
+    --------
+    make_questions : Generated sentences labelled by word order.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skrnn.datasets import load_sentences
+    >>> folder = tempfile.mkdtemp()
+    >>> path = pathlib.Path(folder) / "sentences.tsv"
+    >>> _ = path.write_text("id\\tlabel\\ttext\\n"
+    ...                     "1\\tquestion\\tare you good\\n"
+    ...                     "2\\tstatement\\tyou are good\\n", encoding="utf-8")
+    >>> texts, labels = load_sentences(path)
+    >>> texts
+    ['are you good', 'you are good']
+    >>> labels
+    array(['question', 'statement'], dtype='<U9')
+    """
+    path = os.fspath(path)
+    texts = []
+    labels = []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as file:
+            reader = csv.reader(file, delimiter="\t", quoting=csv.QUOTE_NONE)
+            header = next(reader, None)
+            if not header:
+                raise ValueError(
+                    f"{path} is empty; expected a header row naming the "
+                    f"columns {label_column!r} and {text_column!r}, separated "
+                    "by tabs."
+                )
+            for column in (label_column, text_column):
+                if column not in header:
+                    raise ValueError(
+                        f"{path} has no column {column!r}; the columns found "
+                        f"in its header are {header}. Pass label_column= and "
+                        "text_column= to name the columns to read."
+                    )
+                if header.count(column) > 1:
+                    raise ValueError(
+                        f"{path} has {header.count(column)} columns named "
+                        f"{column!r} in its header {header}; names must be "
+                        "unique."
+                    )
+            label_index = header.index(label_column)
+            text_index = header.index(text_column)
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    raise ValueError(
+                        f"{path}, line {reader.line_num}: {len(row)} "
+                        f"tab-separated fields, but the header has "
+                        f"{len(header)} ({header}). Check for a missing or "
+                        "extra tab in that line."
+                    )
+                if not row[label_index]:
+                    raise ValueError(
+                        f"{path}, line {reader.line_num}: the "
+                        f"{label_column!r} field is empty."
+                    )
+                labels.append(row[label_index])
+                texts.append(row[text_index])
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path} is not UTF-8 text ({error}); re-encode it as UTF-8."
+        ) from error
+    return texts, np.asarray(labels, dtype=str)

@@ -1,0 +1,205 @@
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+
+from skrnn._transformer import OneHotSequenceTransformer
+from skrnn.datasets import load_sentences, make_questions
+
+# Shared data next to the project, never copied into it.
+TREC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "trec"
+
+AUXILIARIES = {"am", "is", "are", "was", "were"} | {
+    "can", "will", "could", "should", "would"
+}
+
+
+# -- make_questions -------------------------------------------------------------
+
+
+def test_make_questions_shapes_and_labels():
+    sentences, y = make_questions(1000, random_state=0)
+    assert isinstance(sentences, list) and len(sentences) == 1000
+    assert all(isinstance(s, str) for s in sentences)
+    assert isinstance(y, np.ndarray) and y.shape == (1000,)
+    assert Counter(y.tolist()) == {"question": 500, "statement": 500}
+    _, y_odd = make_questions(7, random_state=0)
+    assert Counter(y_odd.tolist()) == {"question": 3, "statement": 4}
+    assert len(make_questions(1, random_state=0)[0]) == 1
+
+
+def test_make_questions_is_deterministic():
+    first = make_questions(50, random_state=3)
+    second = make_questions(50, random_state=np.random.RandomState(3))
+    assert first[0] == second[0]
+    assert_array_equal(first[1], second[1])
+    assert make_questions(50, random_state=4)[0] != first[0]
+
+
+def test_make_questions_lengths_vary_and_no_punctuation():
+    sentences, _ = make_questions(2000, random_state=0)
+    lengths = Counter(len(s.split()) for s in sentences)
+    assert min(lengths) == 3 and max(lengths) == 12
+    assert len(lengths) == 10
+    text = " ".join(sentences)
+    assert not set(text) & set(".,;:!?'\"")
+    assert all(s == s.strip() and "  " not in s for s in sentences)
+
+
+def test_the_first_word_decides_the_label():
+    sentences, y = make_questions(1000, random_state=1)
+    starts_with_auxiliary = np.array([s.split()[0] in AUXILIARIES for s in sentences])
+    assert_array_equal(starts_with_auxiliary, y == "question")
+
+
+def test_words_carry_no_information_about_the_label():
+    sentences, y = make_questions(1000, random_state=0)
+    bag_of_words = make_pipeline(CountVectorizer(), LogisticRegression())
+    accuracy = cross_val_score(bag_of_words, sentences, y, cv=5).mean()
+    assert accuracy <= 0.65
+    # The word frequencies of the two classes are alike.
+    counts = {
+        label: Counter(w for s, l in zip(sentences, y) if l == label for w in s.split())
+        for label in ("question", "statement")
+    }
+    assert set(counts["question"]) == set(counts["statement"])
+
+
+def test_sentences_and_their_inverted_twins_both_occur():
+    sentences, y = make_questions(4000, random_state=0)
+    bags = {
+        label: {tuple(sorted(s.split())) for s, l in zip(sentences, y) if l == label}
+        for label in ("question", "statement")
+    }
+    assert len(bags["question"] & bags["statement"]) >= 20
+    statements = set(s for s, l in zip(sentences, y) if l == "statement")
+    questions = set(s for s, l in zip(sentences, y) if l == "question")
+    # "you are good" (statement) and "are you good" (question) are both possible.
+    twins = [
+        q for q in questions
+        if " ".join([q.split()[1], q.split()[0], *q.split()[2:]]) in statements
+    ]
+    assert twins
+
+
+class FirstTokenClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts the label most often seen after the first token in fit."""
+
+    def fit(self, X, y):
+        self.classes_, y = np.unique(y, return_inverse=True)
+        first = X.ids[X.offsets[:-1]]
+        votes = np.zeros((X.n_token_slots, len(self.classes_)))
+        np.add.at(votes, (first, y), 1)
+        self.label_of_token_ = votes.argmax(axis=1)
+        return self
+
+    def predict(self, X):
+        return self.classes_[self.label_of_token_[X.ids[X.offsets[:-1]]]]
+
+
+def test_make_questions_is_learnable_from_word_order():
+    sentences, y = make_questions(1000, random_state=0)
+    pipeline = make_pipeline(OneHotSequenceTransformer(), FirstTokenClassifier())
+    assert cross_val_score(pipeline, sentences, y, cv=5).mean() == 1.0
+
+
+@pytest.mark.parametrize(
+    "n_samples, error",
+    [(0, ValueError), (-5, ValueError), (2.5, TypeError), (True, TypeError)],
+)
+def test_make_questions_invalid_n_samples(n_samples, error):
+    with pytest.raises(error, match="n_samples"):
+        make_questions(n_samples)
+
+
+# -- load_sentences ---------------------------------------------------------------
+
+
+def write(tmp_path, text, name="data.tsv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_load_sentences(tmp_path):
+    path = write(
+        tmp_path,
+        "id\tlabel\tsource\ttext\n"
+        '1\tquestion\tweb\tAre you "good" ?\n'
+        "2\tstatement\tbook\tÇa va très bien.\n"
+        "\n"
+        "3\tquestion\tweb\t\n",
+    )
+    texts, labels = load_sentences(path)
+    assert texts == ['Are you "good" ?', "Ça va très bien.", ""]
+    assert isinstance(labels, np.ndarray)
+    assert_array_equal(labels, ["question", "statement", "question"])
+    texts, labels = load_sentences(str(path), label_column="source", text_column="id")
+    assert texts == ["1", "2", "3"]
+    assert_array_equal(labels, ["web", "book", "web"])
+
+
+def test_load_sentences_windows_newlines_and_byte_order_mark(tmp_path):
+    path = write(tmp_path, "\ufefflabel\ttext\r\nA\tone two\r\nB\tthree\r\n")
+    texts, labels = load_sentences(path)
+    assert texts == ["one two", "three"]
+    assert_array_equal(labels, ["A", "B"])
+
+
+def test_load_sentences_header_only(tmp_path):
+    texts, labels = load_sentences(write(tmp_path, "label\ttext\n"))
+    assert texts == [] and labels.shape == (0,)
+
+
+def test_load_sentences_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_sentences(tmp_path / "absent.tsv")
+
+
+def test_load_sentences_missing_column(tmp_path):
+    path = write(tmp_path, "category\tsentence\nA\thello\n")
+    with pytest.raises(
+        ValueError,
+        match=r"no column 'label'; the columns found .* \['category', 'sentence'\]",
+    ):
+        load_sentences(path)
+    texts, _ = load_sentences(path, label_column="category", text_column="sentence")
+    assert texts == ["hello"]
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ("label\ttext\nA\thello\nB\n", r"line 3: 1 tab-separated fields, but the"),
+        ("label\ttext\nA\thello\tworld\n", r"line 2: 3 tab-separated fields"),
+        ("label\ttext\n\thello\n", r"line 2: the 'label' field is empty"),
+        ("", "is empty; expected a header row"),
+        ("label\ttext\tlabel\n", "2 columns named 'label'"),
+    ],
+)
+def test_load_sentences_malformed(tmp_path, content, match):
+    with pytest.raises(ValueError, match=match):
+        load_sentences(write(tmp_path, content))
+
+
+def test_load_sentences_not_utf8(tmp_path):
+    path = write(tmp_path, "label\ttext\nA\tcafé\n", encoding="latin-1")
+    with pytest.raises(ValueError, match="not UTF-8"):
+        load_sentences(path)
+
+
+@pytest.mark.skipif(not (TREC / "train.tsv").exists(), reason="TREC data not present")
+def test_load_trec():
+    texts, labels = load_sentences(TREC / "train.tsv")
+    assert len(texts) == len(labels) == 5452
+    assert set(labels) == {"ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"}
+    assert all(texts)
+    fine_labels = load_sentences(TREC / "train.tsv", label_column="fine_label")[1]
+    assert all(f.startswith(c + ":") for c, f in zip(labels, fine_labels))
