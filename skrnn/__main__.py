@@ -68,7 +68,6 @@ def main(argv=None):
             RNNClassifier(
                 cell=args.cell,
                 hidden_size=args.hidden_size,
-                learning_rate=0.01,
                 random_state=args.random_state,
             ),
         ),
