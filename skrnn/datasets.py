@@ -6,7 +6,7 @@ import os
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["load_sentences", "make_questions"]
+__all__ = ["load_sentences", "make_marker_order", "make_questions"]
 
 # Subjects by the auxiliaries they agree with ("the dogs are", "the dog is").
 _SUBJECTS = {
@@ -160,6 +160,101 @@ def make_questions(n_samples=1000, *, random_state=None):
             words.append(_ADVERBIALS[adverbial])
         sentences.append(" ".join(words))
     y = np.where(is_question, QUESTION, STATEMENT)
+    return sentences, y
+
+
+_FILLER_WORDS = (
+    "the a of and to in is was it for on with as by at from this that be or "
+    "an are his her their which one all were we there been has have more "
+    "when who will would no out so up said what about its into than them "
+    "can only other new some could time these two may then do first any my "
+    "now such like our over man me even most made after also did many before "
+    "must through back years where much your way well down should because "
+    "each just those people how too little state good very make world still "
+    "own see men work long get here between both life being under never day "
+    "same another know while last might us great old year off come since"
+).split()
+
+
+def make_marker_order(
+    n_samples=1000, *, min_length=30, max_length=60, markers=("red", "blue"),
+    random_state=None,
+):
+    """Generate long sentences labelled by which of two marker words comes first.
+
+    Each sentence is ``min_length`` to ``max_length`` filler words drawn
+    from common English words, with the two ``markers`` inserted once each
+    at random places. The label is the marker that comes first. Both
+    markers are in every sentence and the filler is drawn the same way
+    whatever the label, so a bag-of-words model is at chance; a recurrent
+    network must carry what it read across tens of words, a test of long
+    memory that gated cells (GRU, LSTM) pass more easily than the Elman
+    cell.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of sentences; the classes get ``n_samples // 2`` and
+        ``n_samples - n_samples // 2``, in random order.
+    min_length, max_length : int, default=30, 60
+        Range of the number of words per sentence, markers included.
+    markers : pair of str, default=('red', 'blue')
+        The two marker words (not among the filler words).
+    random_state : int, RandomState instance or None, default=None
+        Seed, for reproducible output.
+
+    Returns
+    -------
+    sentences : list of str of length n_samples
+        Words separated by single spaces.
+    y : ndarray of str of shape (n_samples,)
+        The marker that comes first in each sentence.
+
+    See Also
+    --------
+    make_questions : Short sentences labelled by word order.
+
+    Examples
+    --------
+    >>> from skrnn.datasets import make_marker_order
+    >>> sentences, y = make_marker_order(2, min_length=6, max_length=8,
+    ...                                  random_state=0)
+    >>> for sentence, label in zip(sentences, y):
+    ...     print(f"{label:4}  {sentence}")
+    blue  like world for blue who red man
+    red   well through which did red blue being before
+    """
+    for name, value in (("n_samples", n_samples), ("min_length", min_length),
+                        ("max_length", max_length)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, got {value!r}.")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
+    if not 2 <= min_length <= max_length:
+        raise ValueError(
+            "Need 2 <= min_length <= max_length (room for both markers), got "
+            f"min_length={min_length}, max_length={max_length}."
+        )
+    first_marker, second_marker = markers
+    if first_marker == second_marker or set(markers) & set(_FILLER_WORDS):
+        raise ValueError(
+            f"markers must be two different words that are not filler words, "
+            f"got {markers!r}."
+        )
+    rng = check_random_state(random_state)
+    first_is_first = np.zeros(n_samples, dtype=bool)
+    first_is_first[: n_samples // 2] = True
+    rng.shuffle(first_is_first)
+    sentences = []
+    for label in first_is_first:
+        length = rng.randint(min_length, max_length + 1)
+        words = [_FILLER_WORDS[i] for i in rng.randint(len(_FILLER_WORDS), size=length)]
+        i, j = np.sort(rng.choice(length, size=2, replace=False))
+        words[i], words[j] = (
+            (first_marker, second_marker) if label else (second_marker, first_marker)
+        )
+        sentences.append(" ".join(words))
+    y = np.where(first_is_first, first_marker, second_marker)
     return sentences, y
 
 

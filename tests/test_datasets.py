@@ -203,3 +203,42 @@ def test_load_trec():
     assert all(texts)
     fine_labels = load_sentences(TREC / "train.tsv", label_column="fine_label")[1]
     assert all(f.startswith(c + ":") for c, f in zip(labels, fine_labels))
+
+
+# --- make_marker_order ------------------------------------------------------
+
+
+def test_make_marker_order_is_about_order_only():
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    from skrnn.datasets import make_marker_order
+
+    sentences, y = make_marker_order(600, random_state=0)
+    assert len(sentences) == 600 and sorted(set(y)) == ["blue", "red"]
+    assert (y == "red").sum() == 300
+    for sentence, label in zip(sentences, y):
+        words = sentence.split()
+        assert 30 <= len(words) <= 60
+        assert words.count("red") == 1 and words.count("blue") == 1
+        first = "red" if words.index("red") < words.index("blue") else "blue"
+        assert first == label
+    bag = make_pipeline(CountVectorizer(), LogisticRegression())
+    assert cross_val_score(bag, sentences, y, cv=5).mean() <= 0.6
+    again, _ = make_marker_order(600, random_state=0)
+    assert again == sentences
+
+
+def test_make_marker_order_errors():
+    import pytest
+
+    from skrnn.datasets import make_marker_order
+
+    with pytest.raises(ValueError, match="min_length"):
+        make_marker_order(10, min_length=1)
+    with pytest.raises(ValueError, match="markers"):
+        make_marker_order(10, markers=("the", "red"))
+    with pytest.raises(TypeError, match="n_samples"):
+        make_marker_order(2.5)

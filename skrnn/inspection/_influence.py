@@ -1,0 +1,128 @@
+"""How much each token of a sequence sways the predicted probabilities."""
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import StrOptions, validate_params
+
+from .._classifier import RNNClassifier
+from .._sequences import Sequences, _ranges
+
+
+def _split_pipeline(estimator):
+    """The fitted RNNClassifier and the steps that feed it (or None)."""
+    if isinstance(estimator, Pipeline):
+        classifier = estimator[-1]
+        head = estimator[:-1] if len(estimator) > 1 else None
+    else:
+        classifier, head = estimator, None
+    if not isinstance(classifier, RNNClassifier):
+        raise TypeError(
+            "token_influence needs a fitted RNNClassifier or a Pipeline ending "
+            f"in one, got {type(classifier).__name__}."
+        )
+    return classifier, head
+
+
+def sequences_of(estimator, X):
+    """X as the classifier reads it: (classifier, Sequences, transformed X)."""
+    classifier, head = _split_pipeline(estimator)
+    X_read = head.transform(X) if head is not None else X
+    return classifier, classifier._validated(X_read), X_read
+
+
+@validate_params(
+    {
+        "estimator": [RNNClassifier, Pipeline],
+        "X": "no_validation",
+        "method": [StrOptions({"occlusion", "gradient"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def token_influence(estimator, X, method="occlusion"):
+    """How much each step (token) of each sequence moves the class probabilities.
+
+    Parameters
+    ----------
+    estimator : RNNClassifier or Pipeline
+        Fitted; a Pipeline must end in an `RNNClassifier` (its earlier steps,
+        such as `OneHotSequenceTransformer`, turn X into sequences).
+    X : sentences, sequences, or OneHotSequences
+        Whatever ``estimator`` predicts from.
+    method : {'occlusion', 'gradient'}, default='occlusion'
+        ``'occlusion'``: the probabilities of the whole sequence minus those
+        of the sequence with the step removed (all removals are predicted in
+        a few batches, no refitting). ``'gradient'``: gradient x input, the
+        exact derivative of each probability with respect to the step's
+        input, dotted with the input (for a one-hot step, the derivative with
+        respect to its token's entry), from the same backward pass as
+        training.
+
+    Returns
+    -------
+    influence : list of ndarray of shape (length_i, n_classes)
+        One array per sequence, columns in the order of ``classes_``.
+        Positive values mean the step raises that class's probability.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skrnn import OneHotSequenceTransformer, RNNClassifier
+    >>> from skrnn.datasets import make_questions
+    >>> from skrnn.inspection import token_influence
+    >>> X, y = make_questions(300, random_state=0)
+    >>> model = make_pipeline(OneHotSequenceTransformer(),
+    ...                       RNNClassifier(learning_rate=0.01, random_state=0))
+    >>> model = model.fit(X, y)
+    >>> influence = token_influence(model, ["are you good", "you are good"])
+    >>> [a.shape for a in influence]
+    [(3, 2), (3, 2)]
+    """
+    classifier, sequences, _ = sequences_of(estimator, X)
+    if method == "occlusion":
+        flat = _occlusion(classifier, sequences)
+    else:
+        flat = _gradient_times_input(classifier, sequences)
+    return np.split(flat, sequences.offsets[1:-1])
+
+
+def _occlusion(classifier, sequences):
+    network = classifier._make_network()
+    weights = classifier.weights_
+    full = classifier._proba(network, weights, sequences)
+    lengths = sequences.lengths
+    starts = sequences.offsets[:-1]
+    # Variant (i, t): sequence i without its step t; L_i variants of length L_i - 1.
+    owner = np.repeat(np.arange(len(sequences)), lengths)
+    length = lengths[owner]
+    removed = np.arange(len(owner)) - np.repeat(starts, lengths)
+    kept_lengths = length - 1
+    # Steps kept by each variant: 0 .. L-1 except the removed one.
+    step = _ranges(np.zeros_like(kept_lengths), kept_lengths)
+    variant = np.repeat(np.arange(len(owner)), kept_lengths)
+    step = step + (step >= removed[variant])
+    values = sequences.values[starts[owner[variant]] + step]
+    offsets = np.zeros(len(owner) + 1, dtype=np.intp)
+    np.cumsum(kept_lengths, out=offsets[1:])
+    variants = Sequences(
+        values, offsets, sequences.input_size, sequences.one_hot, sequences.dtype
+    )
+    without = classifier._proba(network, weights, variants)
+    return full[owner] - without
+
+
+def _gradient_times_input(classifier, sequences):
+    network = classifier._make_network()
+    weights = classifier.weights_
+    n_classes = len(classifier.classes_)
+    flat = np.zeros((len(sequences.values), n_classes), dtype=sequences.dtype)
+    for batch in classifier._batches(sequences, np.arange(len(sequences))):
+        step = np.repeat(np.arange(batch.n_steps), batch.batch_sizes)
+        position = sequences.offsets[batch.order[batch.row_of]] + step
+        for c in range(n_classes):
+            d_proba = np.zeros((batch.batch, n_classes), dtype=sequences.dtype)
+            d_proba[:, c] = 1
+            flat[position, c] = network.gradient_times_input(weights, batch, d_proba)
+    return flat
+
+
+__all__ = ["token_influence"]
