@@ -1,0 +1,362 @@
+"""Finite-difference checks of the exact gradient of `RecurrentNetwork`.
+
+Every parameter of the flat vector is perturbed by +-eps (central
+differences, float64) and the numerical gradient of
+`RecurrentNetwork.loss_and_gradient` is compared with the exact one it writes,
+as a whole and per parameter name (so that a wrong small parameter, such as
+``bias_hh_l0_reverse``, cannot hide behind a large one). The batches are
+ragged, with sequences of length 1 and 0 (empty) and equal lengths, with
+non-uniform sample weights and an L2 penalty.
+
+Also here: the one-hot (gather / scatter-add) path equals the dense path;
+gradients through fixed dropout masks; and the loss against an independent
+per-sequence NumPy implementation of a 1-layer Elman network.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skrnn import _cells
+from skrnn._network import DropoutNoise, RecurrentNetwork
+from skrnn._sequences import Sequences, from_ragged, pack
+
+EPS = 1e-6
+RTOL = 1e-6
+# Lengths of the 6 sequences of every batch: a 1, an empty one, and ties.
+LENGTHS = [4, 1, 0, 3, 4, 2]
+N_CLASSES = 3
+HIDDEN = 3
+
+# (cell, nonlinearity): the Elman cell with both activations, GRU and LSTM.
+CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("gru", "tanh"), ("lstm", "tanh")]
+CELL_IDS = ["rnn-tanh", "rnn-relu", "gru", "lstm"]
+
+
+def relative_error(a, b):
+    """||a - b|| / (||a|| + ||b||), 0 when both are 0."""
+    denominator = np.linalg.norm(a) + np.linalg.norm(b)
+    if denominator == 0:
+        return 0.0
+    return np.linalg.norm(a - b) / denominator
+
+
+def make_problem(cell, nonlinearity, num_layers, bidirectional, pooling, seed,
+                 input_size=2, dropout=0.0, input_dropout=0.0):
+    """A network, its flat parameters and a packed ragged batch with labels."""
+    rng = np.random.RandomState(seed)
+    network = RecurrentNetwork(
+        cell=cell,
+        hidden_size=HIDDEN,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        pooling=pooling,
+        nonlinearity=nonlinearity,
+        dropout=dropout,
+        input_dropout=input_dropout,
+    )
+    layout = network.layout(input_size, N_CLASSES)
+    # Larger than torch's initialization, so that the gates and the
+    # nonlinearities work away from their linear regime.
+    flat = rng.uniform(-1.0, 1.0, size=layout.size)
+    arrays = [rng.normal(size=(length, input_size)) for length in LENGTHS]
+    sequences = from_ragged(arrays)
+    y = rng.permutation(np.arange(len(LENGTHS)) % N_CLASSES)
+    w = rng.uniform(0.2, 3.0, size=len(LENGTHS))
+    return network, layout, flat, arrays, sequences, y, w
+
+
+def check_gradient(network, layout, flat, batch, y, w, alpha, make_rng=lambda: None):
+    """Compare exact and central-difference gradients; return errors per name.
+
+    ``y`` and ``w`` are in the batch's row order; ``make_rng`` returns the
+    dropout noise, freshly, for every evaluation (so every mask is the same).
+    """
+    views = layout.views(flat)
+    exact = np.full(layout.size, 7.0)  # loss_and_gradient must overwrite it
+    loss = network.loss_and_gradient(
+        views, layout.views(exact), batch, y, w, alpha, make_rng()
+    )
+    assert np.isfinite(loss)
+
+    weights = layout.weight_mask()
+
+    def f():
+        # The loss of `loss_and_gradient` from the forward pass alone (a third
+        # of the cost): the documented formula, checked equal just below.
+        proba, _ = network.forward(views, batch, train=True, rng=make_rng())
+        penalty = 0.5 * alpha * np.dot(flat[weights], flat[weights])
+        return (penalty - np.dot(w, np.log(proba[np.arange(len(y)), y]))) / w.sum()
+
+    assert_allclose(f(), loss, rtol=1e-14)
+    assert_allclose(f(), f(), rtol=0)  # deterministic, the same masks each time
+    numeric = np.empty(layout.size)
+    for i in range(layout.size):
+        old = flat[i]
+        flat[i] = old + EPS
+        plus = f()
+        flat[i] = old - EPS
+        minus = f()
+        flat[i] = old
+        numeric[i] = (plus - minus) / (2 * EPS)
+
+    errors = {"all": relative_error(numeric, exact)}
+    for name, where in layout.slices.items():
+        # Every parameter name must matter, or its check would be empty.
+        assert np.linalg.norm(numeric[where]) > 1e-6, name
+        errors[name] = relative_error(numeric[where], exact[where])
+    bad = {name: e for name, e in errors.items() if not e < RTOL}
+    assert not bad, f"relative errors above {RTOL}: {bad}"
+    return errors
+
+
+@pytest.fixture
+def relu_margin(monkeypatch):
+    """Record the smallest |pre-activation| the relu Elman cell sees."""
+    seen = []
+    relu = _cells.ACTIVATIONS["relu"]
+
+    def recording_relu(z):
+        if z.size:
+            seen.append(np.abs(z).min())
+        return relu(z)
+
+    monkeypatch.setitem(_cells.ACTIVATIONS, "relu", recording_relu)
+    return seen
+
+
+def assert_no_relu_kink(nonlinearity, relu_margin):
+    """For relu, no pre-activation may lie where a +-eps step could cross 0."""
+    if nonlinearity == "relu":
+        assert relu_margin, "the relu cell was not run"
+        assert min(relu_margin) > 1e-4
+
+
+# ---------------------------------------------------------------------------
+# The exact gradient, every configuration
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("num_layers", [1, 2], ids=["1layer", "2layers"])
+@pytest.mark.parametrize("cell, nonlinearity", CELLS, ids=CELL_IDS)
+def test_gradient_finite_differences(
+    cell, nonlinearity, num_layers, bidirectional, pooling, relu_margin
+):
+    network, layout, flat, _, sequences, y, w = make_problem(
+        cell, nonlinearity, num_layers, bidirectional, pooling, seed=0
+    )
+    batch = pack(sequences, np.arange(len(sequences)))
+    assert 0 in batch.lengths and 1 in batch.lengths
+    # The batch is sorted by length, so labels and weights are reordered.
+    assert not np.array_equal(batch.order, np.arange(len(sequences)))
+    errors = check_gradient(
+        network, layout, flat, batch, y[batch.order], w[batch.order], alpha=0.3
+    )
+    assert_no_relu_kink(nonlinearity, relu_margin)
+    # Every name of torch's layout was checked, both directions included.
+    expected = {"weight_out", "bias_out"}
+    for k in range(num_layers):
+        for suffix in ["", "_reverse"] if bidirectional else [""]:
+            for kind in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]:
+                expected.add(f"{kind}_l{k}{suffix}")
+    assert set(errors) - {"all"} == expected
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+def test_gradient_penalty_only_on_weights(alpha):
+    """The L2 term's gradient is alpha / sum(w) * W on weights, 0 on biases."""
+    network, layout, flat, _, sequences, y, w = make_problem(
+        "gru", "tanh", 2, True, "mean", seed=1
+    )
+    batch = pack(sequences, np.arange(len(sequences)))
+    y, w = y[batch.order], w[batch.order]
+    with_penalty = np.empty(layout.size)
+    without = np.empty(layout.size)
+    views = layout.views(flat)
+    loss_a = network.loss_and_gradient(
+        views, layout.views(with_penalty), batch, y, w, alpha
+    )
+    loss_0 = network.loss_and_gradient(views, layout.views(without), batch, y, w, 0.0)
+    weights = layout.weight_mask()
+    assert weights.any() and not weights.all()
+    assert_allclose(
+        with_penalty - without, np.where(weights, alpha / w.sum() * flat, 0.0),
+        rtol=0, atol=1e-14,
+    )
+    penalty = 0.5 * alpha * np.sum(flat[weights] ** 2) / w.sum()
+    assert_allclose(loss_a - loss_0, penalty, rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# One-hot input: the gather and the scatter-add equal the dense products
+# ---------------------------------------------------------------------------
+
+
+def one_hot_problem(cell, nonlinearity, bidirectional, input_dropout, seed=2):
+    V = 7
+    network, layout, flat, _, _, y, w = make_problem(
+        cell, nonlinearity, 1, bidirectional, "last", seed, input_size=V,
+        input_dropout=input_dropout,
+    )
+    rng = np.random.RandomState(seed + 100)
+    offsets = np.r_[0, np.cumsum(LENGTHS)].astype(np.intp)
+    # 14 tokens from 4 of the 7 slots: repeated ids, and unused slots.
+    ids = rng.randint(0, 4, size=offsets[-1]).astype(np.intp)
+    assert len(np.unique(ids)) < len(ids)
+    one_hot = Sequences(ids, offsets, input_size=V, one_hot=True, dtype=np.float64)
+    dense = Sequences(np.eye(V)[ids], offsets, V, False, np.float64)
+    return network, layout, flat, one_hot, dense, y, w
+
+
+@pytest.mark.parametrize("input_dropout", [0.0, 0.4], ids=["nodrop", "dropout"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("cell, nonlinearity", CELLS, ids=CELL_IDS)
+def test_one_hot_gradient(cell, nonlinearity, bidirectional, input_dropout, relu_margin):
+    network, layout, flat, one_hot, dense, y, w = one_hot_problem(
+        cell, nonlinearity, bidirectional, input_dropout
+    )
+    batch = pack(one_hot, np.arange(len(one_hot)))
+    dense_batch = pack(dense, np.arange(len(dense)))
+    assert batch.one_hot and not dense_batch.one_hot
+    assert batch.inputs.ndim == 1
+    assert np.array_equal(batch.order, dense_batch.order)
+    y, w = y[batch.order], w[batch.order]
+
+    def make_rng():
+        return np.random.RandomState(5)
+
+    errors = check_gradient(network, layout, flat, batch, y, w, 0.2, make_rng)
+    assert errors["weight_ih_l0"] < RTOL
+    assert_no_relu_kink(nonlinearity, relu_margin)
+
+    # The same data given densely: same loss and gradients.
+    views = layout.views(flat)
+    grad_sparse = np.empty(layout.size)
+    grad_dense = np.empty(layout.size)
+    loss_sparse = network.loss_and_gradient(
+        views, layout.views(grad_sparse), batch, y, w, 0.2, make_rng()
+    )
+    loss_dense = network.loss_and_gradient(
+        views, layout.views(grad_dense), dense_batch, y, w, 0.2, make_rng()
+    )
+    assert_allclose(loss_sparse, loss_dense, rtol=0, atol=1e-12)
+    assert_allclose(grad_sparse, grad_dense, rtol=0, atol=1e-12)
+    # Slots no token uses get only the penalty's gradient.
+    unused = np.setdiff1d(np.arange(one_hot.input_size), one_hot.values)
+    assert len(unused)
+    w_ih = layout.views(flat)["weight_ih_l0"]
+    g_ih = layout.views(grad_sparse)["weight_ih_l0"]
+    assert_allclose(g_ih[:, unused], 0.2 / w.sum() * w_ih[:, unused], rtol=0, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# Dropout: gradients through fixed masks
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("noise", ["RandomState", "DropoutNoise"])
+@pytest.mark.parametrize(
+    "num_layers, bidirectional", [(1, False), (2, False), (2, True)],
+    ids=["1layer", "2layers", "2layers-bi"],
+)
+@pytest.mark.parametrize("cell, nonlinearity", CELLS, ids=CELL_IDS)
+def test_dropout_gradient(cell, nonlinearity, num_layers, bidirectional, noise, relu_margin):
+    network, layout, flat, _, sequences, y, w = make_problem(
+        cell, nonlinearity, num_layers, bidirectional, "last", seed=3,
+        dropout=0.3, input_dropout=0.25,
+    )
+    batch = pack(sequences, np.arange(len(sequences)))
+    y, w = y[batch.order], w[batch.order]
+    keys = sequences.keys()
+
+    def make_rng(seed=11):
+        if noise == "RandomState":
+            return np.random.RandomState(seed)
+        return DropoutNoise(keys, seed)
+
+    check_gradient(network, layout, flat, batch, y, w, 0.1, make_rng)
+    assert_no_relu_kink(nonlinearity, relu_margin)
+
+    # The masks matter: other masks, or none, give another loss.
+    views = layout.views(flat)
+    grads = layout.views(np.empty(layout.size))
+    losses = [
+        network.loss_and_gradient(views, grads, batch, y, w, 0.1, make_rng(seed))
+        for seed in [11, 12]
+    ]
+    no_dropout = RecurrentNetwork(
+        cell=cell, hidden_size=HIDDEN, num_layers=num_layers,
+        bidirectional=bidirectional, nonlinearity=nonlinearity,
+    )
+    losses.append(no_dropout.loss_and_gradient(views, grads, batch, y, w, 0.1))
+    assert len(set(losses)) == 3
+
+
+# ---------------------------------------------------------------------------
+# The loss against an independent NumPy implementation
+# ---------------------------------------------------------------------------
+
+
+def reference_loss(arrays, y, w, p, alpha, nonlinearity, pooling, bidirectional):
+    """Loss of a 1-layer Elman network, sequence by sequence, in plain NumPy."""
+    f = np.tanh if nonlinearity == "tanh" else (lambda a: np.maximum(a, 0))
+    H = p["weight_hh_l0"].shape[0]
+    suffixes = ["_l0", "_l0_reverse"] if bidirectional else ["_l0"]
+    losses = []
+    for x, label in zip(arrays, y):
+        outputs, finals = [], []
+        for d, sfx in enumerate(suffixes):
+            steps = range(len(x) - 1, -1, -1) if d else range(len(x))
+            h = np.zeros(H)
+            out = np.zeros((len(x), H))
+            for t in steps:
+                h = f(
+                    p["weight_ih" + sfx] @ x[t] + p["bias_ih" + sfx]
+                    + p["weight_hh" + sfx] @ h + p["bias_hh" + sfx]
+                )
+                out[t] = h
+            outputs.append(out)
+            finals.append(h)
+        out = np.concatenate(outputs, axis=1)
+        if pooling == "last":
+            summary = np.concatenate(finals)
+        elif len(x) == 0:
+            summary = np.zeros(H * len(suffixes))
+        elif pooling == "mean":
+            summary = out.mean(axis=0)
+        else:
+            summary = out.max(axis=0)
+        logits = p["weight_out"] @ summary + p["bias_out"]
+        log_p = logits - logits.max() - np.log(np.sum(np.exp(logits - logits.max())))
+        losses.append(-log_p[label])
+    squares = sum(np.sum(v**2) for name, v in p.items() if name.startswith("weight"))
+    return (np.dot(w, losses) + 0.5 * alpha * squares) / np.sum(w)
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_loss_equals_reference(nonlinearity, bidirectional, pooling):
+    network, layout, flat, arrays, sequences, y, w = make_problem(
+        "rnn", nonlinearity, 1, bidirectional, pooling, seed=4, input_size=3
+    )
+    params = {
+        name: np.array(view) for name, view in layout.views(flat).items()
+    }
+    expected = reference_loss(arrays, y, w, params, 0.7, nonlinearity, pooling, bidirectional)
+    batch = pack(sequences, np.arange(len(sequences)))
+    grads = layout.views(np.empty(layout.size))
+    loss = network.loss_and_gradient(
+        layout.views(flat), grads, batch, y[batch.order], w[batch.order], 0.7
+    )
+    assert_allclose(loss, expected, rtol=1e-12)
+    # Predictions agree too (weights and order of the batch aside).
+    proba = network.predict_proba(layout.views(flat), batch)
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    unweighted = reference_loss(
+        arrays, y, np.ones(len(y)), params, 0.0, nonlinearity, pooling, bidirectional
+    )
+    p_true = proba[np.arange(len(y)), y[batch.order]]
+    assert_allclose(-np.mean(np.log(p_true)), unweighted, rtol=1e-12)
