@@ -18,7 +18,7 @@ C-contiguous memory. Pure NumPy: no scikit-learn here.
 
 import numpy as np
 
-from ._cells import CELLS, ElmanCell
+from ._cells import CELLS, ElmanCell, LSTMCell
 from ._sequences import splitmix64
 
 
@@ -193,7 +193,8 @@ class RecurrentNetwork:
 
     def init_params(self, layout, rng, dtype):
         """PyTorch's initialization: U(-1/sqrt(H), 1/sqrt(H)) for the recurrent
-        layers, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the output layer."""
+        layers, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the output layer; and
+        for the LSTM, 1 added to the forget gate's input bias, as Keras does."""
         flat = np.empty(layout.size, dtype=dtype)
         bound = 1 / np.sqrt(self.hidden_size)
         for name, shape in layout.shapes.items():
@@ -202,6 +203,14 @@ class RecurrentNetwork:
             else:
                 b = bound
             flat[layout.slices[name]] = rng.uniform(-b, b, size=int(np.prod(shape)))
+        if isinstance(self.cell, LSTMCell):
+            # Keras' unit_forget_bias (Jozefowicz et al., 2015): a forget gate
+            # that starts open lets gradients reach far back from the start.
+            H = self.hidden_size
+            views = layout.views(flat)
+            for name in layout.shapes:
+                if name.startswith("bias_ih"):
+                    views[name][H : 2 * H] += 1
         return flat
 
     # -- forward --------------------------------------------------------------
