@@ -111,3 +111,54 @@ def test_bad_estimator():
         token_influence(make_pipeline(OneHotSequenceTransformer()), ["a b"])
     with pytest.raises(ValueError, match="method"):
         token_influence(RNNClassifier(), [[1.0]], method="saliency")
+
+
+# ---------------------------------------------------------------------------
+# Displays (Agg backend; skipped without matplotlib)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pyplot():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")
+
+
+def test_hidden_state_display(pyplot, question_model):
+    from skrnn.inspection import HiddenStateDisplay
+
+    sentences = ["are you good", "the dog is here today"]
+    _, ax = pyplot.subplots()
+    display = HiddenStateDisplay.from_estimator(question_model, sentences, ax=ax)
+    assert display.ax_ is ax and display.figure_ is ax.figure
+    labels = [label.get_text() for label in ax.get_xticklabels()]
+    assert labels == ["are", "you", "good", "the", "dog", "is", "here", "today"]
+    hidden = question_model[-1].hidden_size
+    assert display.image_.get_array().shape == (hidden, 8)
+    states = question_model[-1].hidden_states(question_model[0].transform(sentences))
+    assert_allclose(display.image_.get_array()[:, :3], states[0].T)
+
+
+def test_token_influence_display(pyplot, question_model):
+    from skrnn.inspection import TokenInfluenceDisplay
+
+    sentences = ["are you good", "the dog is here today"]
+    display = TokenInfluenceDisplay.from_estimator(
+        question_model, sentences, target="question", method="gradient"
+    )
+    assert [t.get_text() for t in display.texts_] == [
+        "are", "you", "good", "the", "dog", "is", "here", "today"
+    ]
+    grid = display.image_.get_array()
+    assert grid.shape == (2, 5)
+    assert grid.mask[0, 3:].all() and not grid.mask[1].any()
+    expected = token_influence(question_model, sentences, method="gradient")
+    question = list(question_model.classes_).index("question")
+    assert_allclose(grid[1], expected[1][:, question])
+    assert "question" in display.ax_.get_title()
+    with pytest.raises(ValueError, match="not one of the classes"):
+        TokenInfluenceDisplay.from_estimator(question_model, sentences, target="maybe")

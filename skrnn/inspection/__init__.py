@@ -1,5 +1,6 @@
 """Seeing the memory: hidden states and the influence of each token."""
 
+from ._display import HiddenStateDisplay, TokenInfluenceDisplay
 from ._influence import token_influence
 
-__all__ = ["token_influence"]
+__all__ = ["HiddenStateDisplay", "TokenInfluenceDisplay", "token_influence"]
