@@ -113,7 +113,7 @@ class OneHotSequenceTransformer(
         ``min_frequency`` or ``max_tokens``, in sorted order.
     n_features_in_ : int
         Width of the rows, defined only when fitted on a 2-D array.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, defined only when fitted on a DataFrame whose column
         names are all strings.
 
@@ -127,7 +127,7 @@ class OneHotSequenceTransformer(
     -----
     `transform` does one pass over the tokens and stores one integer per
     token, however large the vocabulary: memory is O(total tokens). The
-    dense array, O(n_samples * longest * n_token_slots_), is only made on
+    dense array, ``O(n_samples * longest * n_token_slots_)``, is only made on
     request (``np.asarray``, ``OneHotSequences.toarray``).
 
     Examples
@@ -301,7 +301,7 @@ class OneHotSequenceTransformer(
 
         Returns
         -------
-        X_new : OneHotSequences of shape (n_samples, longest, n_token_slots_)
+        X_new : OneHotSequences of shape (n_samples, longest, `n_token_slots_`)
             One one-hot vector per token.
         """
         return self._fit(X)
@@ -317,7 +317,7 @@ class OneHotSequenceTransformer(
 
         Returns
         -------
-        X_new : OneHotSequences of shape (n_samples, longest, n_token_slots_)
+        X_new : OneHotSequences of shape (n_samples, longest, `n_token_slots_`)
             One one-hot vector per token; tokens outside the vocabulary go to
             the last slot.
         """
@@ -366,7 +366,7 @@ class OneHotSequenceTransformer(
         Parameters
         ----------
         X : OneHotSequences or array-like of shape (n_samples, n_steps, \
-n_token_slots_)
+`n_token_slots_`)
             One-hot sequences; in a dense array, all-zero steps are padding.
 
         Returns
@@ -414,7 +414,7 @@ n_token_slots_)
 
         Returns
         -------
-        feature_names_out : ndarray of str objects, shape (n_token_slots_,)
+        feature_names_out : ndarray of str objects, shape (`n_token_slots_`,)
             ``str`` of each vocabulary token in slot order, then the name of
             the out-of-vocabulary slot.
         """

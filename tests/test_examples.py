@@ -1,0 +1,53 @@
+"""Every example in examples/ runs end to end.
+
+The examples run as sphinx-gallery runs them (as ``__main__``, from the
+examples folder, matplotlib's Agg backend), with ``SKRNN_EXAMPLE_QUICK=1``,
+which the slower ones read to train on less data. Each example prints and
+plots what it computes; here it only has to get to the end without an error.
+"""
+
+import os
+import runpy
+import warnings
+from pathlib import Path
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+matplotlib = pytest.importorskip("matplotlib")
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = sorted(EXAMPLES_DIR.glob("plot_*.py"))
+
+
+def test_there_are_examples():
+    assert len(EXAMPLES) >= 5, EXAMPLES
+
+
+@pytest.fixture
+def example_environment(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    matplotlib.use("Agg")
+    monkeypatch.setenv("SKRNN_EXAMPLE_QUICK", "1")
+    monkeypatch.chdir(EXAMPLES_DIR)
+    # The examples limit BLAS threads and filter warnings for the whole
+    # process; put both back afterwards.
+    with threadpool_limits(limits=None), warnings.catch_warnings():
+        yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.name)
+def test_example_runs(path, example_environment, capsys):
+    runpy.run_path(str(path), run_name="__main__")
+    assert capsys.readouterr().out  # every example reports what it found
+
+
+def test_trec_example_falls_back_to_generated_data(
+    example_environment, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("SKRNN_TREC_DIR", os.fspath(tmp_path))  # no files there
+    runpy.run_path(str(EXAMPLES_DIR / "plot_trec_influence.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "TREC not found" in out and "make_questions" in out
