@@ -5,13 +5,22 @@ the first ``batch_sizes[t]`` rows, stored at packed rows
 ``step_starts[t]:step_starts[t + 1]``. The input projection of all steps,
 ``gx = x W_ih^T + b_ih`` of shape (n_rows, n_gates * H), is computed by the
 network before the time loop (one product, or one gather for one-hot input),
-so the loop holds only what truly recurs: ``h W_hh^T``. The backward loop walks
-the steps in the opposite order, reading what the forward loop wrote, and the
-weight gradient ``d_W_hh`` is one product after it.
+so the loop holds only what truly recurs: ``h W_hh^T``, added in place into
+``gx``, and a few element-wise operations on preallocated rows. (All products
+go through NumPy's BLAS: interleaving calls to a second BLAS library, such as
+SciPy's, makes the two libraries' thread pools fight for the cores.) Every derivative that does not depend on the
+recurrence (``sigmoid'``, ``tanh'``, products of gate values) is computed for
+all rows at once before the backward loop, which then holds one product
+``d_a W_hh`` and a handful of element-wise operations per step; the weight
+gradient ``d_W_hh`` is one product after it.
 
 Conventions are PyTorch's: weights in its layout (n_gates * H, H), its gate
 orders, and both biases. The initial state is zero. Going in ``reverse``,
 each sequence is read from its last step to its first.
+
+The batch is sorted by decreasing length, so the rows of step ``t`` that have
+a previous state are a prefix of them, and their previous states are a
+contiguous block of rows (`_previous`): the step reads them in place, no copy.
 
 Shapes: ``n_rows`` packed rows (all steps of all sequences), ``B`` sequences,
 ``H`` hidden units, ``G`` gates.
@@ -36,14 +45,14 @@ def _sigmoid(z):
 ACTIVATIONS = {"tanh": _tanh, "relu": _relu}
 
 
-def _tanh_derivative(h, delta):
-    """delta *= tanh'(a), written with the output h = tanh(a)."""
-    delta *= 1 - h**2
+def _tanh_derivative(h):
+    """tanh'(a), written with the output h = tanh(a)."""
+    return 1 - h * h
 
 
-def _relu_derivative(h, delta):
-    """delta *= relu'(a), written with the output h = relu(a)."""
-    delta[h <= 0] = 0
+def _relu_derivative(h):
+    """relu'(a), written with the output h = relu(a)."""
+    return (h > 0).astype(h.dtype)
 
 
 DERIVATIVES = {"tanh": _tanh_derivative, "relu": _relu_derivative}
@@ -53,6 +62,56 @@ def _steps(batch, reverse):
     """The time steps in the order a cell reads them."""
     steps = range(batch.n_steps)
     return reversed(steps) if reverse else steps
+
+
+def _previous(batch, reverse, t):
+    """(k, p): the first ``k`` rows of step ``t`` continue from a previous
+    state, stored at packed rows ``p:p + k``; the other rows start from zero.
+
+    Going forward the previous step is t - 1 (all rows of t); going in
+    reverse it is t + 1, whose rows are a prefix of those of t.
+    """
+    prev = t + 1 if reverse else t - 1
+    if prev < 0 or prev >= batch.n_steps:
+        return 0, 0
+    return int(min(batch.batch_sizes[t], batch.batch_sizes[prev])), int(
+        batch.step_starts[prev]
+    )
+
+
+def _previous_states(batch, reverse, states):
+    """The previous state of every packed row (zero for a sequence's first)."""
+    ext = np.zeros((batch.n_rows + 1, states.shape[1]), dtype=states.dtype)
+    ext[:-1] = states
+    return ext[batch.previous_rows(reverse)]
+
+
+def _final_states(batch, reverse, states):
+    """Each sequence's state after its last step read; zero when empty."""
+    h_n = np.zeros((batch.batch, states.shape[1]), dtype=states.dtype)
+    nonempty = batch.lengths > 0
+    if reverse:
+        h_n[nonempty] = states[: int(nonempty.sum())]
+    else:
+        last = batch.last_rows()
+        h_n[nonempty] = states[last[nonempty]]
+    return h_n
+
+
+def _accumulate_product(out, x, w_hh, transpose=False):
+    """``out += x @ w_hh.T`` (or ``x @ w_hh`` with ``transpose``) in place."""
+    out += x @ (w_hh if transpose else w_hh.T)
+
+
+def _weight_gradient(batch, reverse, d_a, states):
+    """``d_W_hh = sum_rows d_a^T h_prev``: one product over every row that has
+    a previous state (the others multiply a zero state)."""
+    rows, previous = batch.recurrent_rows(reverse)
+    return d_a[rows].T @ states[previous]
+
+
+def _dh_init(d_hn, shape, dtype):
+    return np.zeros(shape, dtype=dtype) if d_hn is None else np.array(d_hn, dtype=dtype)
 
 
 class _Cache:
@@ -82,17 +141,20 @@ class ElmanCell:
     def __init__(self, nonlinearity="tanh"):
         self.nonlinearity = nonlinearity
 
-    def forward(self, gx, batch, w_hh, b_hh, reverse=False):
+    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True):
         """Run the cell over a packed batch.
 
         Parameters
         ----------
         gx : ndarray of shape (n_rows, H)
-            Input projection of every step, ``b_ih`` included.
+            Input projection of every step, ``b_ih`` included. Overwritten:
+            it becomes ``out``.
         batch : PackedBatch
         w_hh : ndarray of shape (H, H)
         b_hh : ndarray of shape (H,)
         reverse : bool
+        keep : bool
+            Return what `backward` needs (False for inference).
 
         Returns
         -------
@@ -101,24 +163,20 @@ class ElmanCell:
         h_n : ndarray of shape (B, H)
             Each sequence's state after its last step read (the first step
             when ``reverse``); zero for empty sequences.
-        cache : object
+        cache : object or None
         """
         f = ACTIVATIONS[self.nonlinearity]
-        H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
-        # h_ext: h_t of every packed row, then one zero row, the initial state.
-        h_ext = np.zeros((batch.n_rows + 1, H), dtype=gx.dtype)
-        h = np.zeros((batch.batch, H), dtype=gx.dtype)  # current state per row
+        gx += b_hh
+        h = gx  # a_t, then h_t, in place, (n_rows, H)
         for t in _steps(batch, reverse):
-            b = sizes[t]
-            a = h_ext[s[t] : s[t + 1]]
-            np.matmul(h[:b], w_hh.T, out=a)
-            a += gx[s[t] : s[t + 1]]
-            a += b_hh
-            f(a)
-            h[:b] = a
-        cache = _Cache(batch, reverse, h_ext=h_ext)
-        return h_ext[:-1], h, cache
+            a_t = h[s[t] : s[t + 1]]
+            k, p = _previous(batch, reverse, t)
+            if k:
+                _accumulate_product(a_t[:k], h[p : p + k], w_hh)
+            f(a_t)
+        cache = _Cache(batch, reverse, h=h) if keep else None
+        return h, _final_states(batch, reverse, h), cache
 
     def backward(self, d_out, d_hn, cache, w_hh):
         """Gradients of the loss, given those of the forward's outputs.
@@ -137,24 +195,21 @@ class ElmanCell:
         d_w_hh : ndarray of shape (H, H)
         d_b_hh : ndarray of shape (H,)
         """
-        f_derivative = DERIVATIVES[self.nonlinearity]
-        batch, h_ext = cache.batch, cache.h_ext
-        H = w_hh.shape[1]
+        batch, h, reverse = cache.batch, cache.h, cache.reverse
         s, sizes = batch.step_starts, batch.batch_sizes
-        d_a = np.empty((batch.n_rows, H), dtype=h_ext.dtype)
-        dh = _zeros_or_copy(d_hn, (batch.batch, H), h_ext.dtype)
-        for t in reversed(list(_steps(batch, cache.reverse))):
-            b = sizes[t]
+        f_prime = DERIVATIVES[self.nonlinearity](h)  # f'(a_t), all rows
+        d_a = np.empty_like(h)
+        dh = _dh_init(d_hn, (batch.batch, h.shape[1]), h.dtype)
+        for t in reversed(list(_steps(batch, reverse))):
+            b, rows = sizes[t], slice(s[t], s[t + 1])
             if d_out is not None:
-                dh[:b] += d_out[s[t] : s[t + 1]]
-            da = d_a[s[t] : s[t + 1]]
-            da[...] = dh[:b]
-            f_derivative(h_ext[s[t] : s[t + 1]], da)
-            np.matmul(da, w_hh, out=dh[:b])
-        h_prev = h_ext[batch.previous_rows(cache.reverse)]
-        d_w_hh = d_a.T @ h_prev
-        d_b_hh = d_a.sum(axis=0)
-        return d_a, d_w_hh, d_b_hh
+                dh[:b] += d_out[rows]
+            d_a_t = np.multiply(dh[:b], f_prime[rows], out=d_a[rows])
+            k, _ = _previous(batch, reverse, t)
+            if k:
+                np.matmul(d_a_t[:k], w_hh, out=dh[:k])
+        d_w_hh = _weight_gradient(batch, reverse, d_a, h)
+        return d_a, d_w_hh, d_a.sum(axis=0)
 
 
 class GRUCell:
@@ -172,72 +227,82 @@ class GRUCell:
 
     n_gates = 3
 
-    def forward(self, gx, batch, w_hh, b_hh, reverse=False):
+    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True):
         """Run the cell over a packed batch; see `ElmanCell.forward`.
 
         ``gx`` has shape (n_rows, 3H), ``w_hh`` (3H, H), ``b_hh`` (3H,).
+        ``gx`` is overwritten with r, z, n.
         """
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
-        h_ext = np.zeros((batch.n_rows + 1, H), dtype=gx.dtype)
-        rzn = np.empty((batch.n_rows, 3 * H), dtype=gx.dtype)  # r, z, n per row
-        gh_n = np.empty((batch.n_rows, H), dtype=gx.dtype)
-        gh = np.empty((batch.batch, 3 * H), dtype=gx.dtype)
-        h = np.zeros((batch.batch, H), dtype=gx.dtype)
+        rzn = gx  # gx_t, then r_t, z_t, n_t in place, (n_rows, 3H)
+        gh = np.empty_like(gx)  # gh_t, (n_rows, 3H)
+        gh[...] = b_hh
+        h = np.empty((batch.n_rows, H), dtype=gx.dtype)  # h_t
         for t in _steps(batch, reverse):
             b, rows = sizes[t], slice(s[t], s[t + 1])
-            np.matmul(h[:b], w_hh.T, out=gh[:b])
-            gh[:b] += b_hh
-            g = rzn[rows]
+            g, gh_t, h_t = rzn[rows], gh[rows], h[rows]
             r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
-            np.add(gx[rows, : 2 * H], gh[:b, : 2 * H], out=g[:, : 2 * H])
-            _sigmoid(g[:, : 2 * H])
-            gh_n[rows] = gh[:b, 2 * H :]
-            np.multiply(r, gh_n[rows], out=n)
-            n += gx[rows, 2 * H :]
+            k, p = _previous(batch, reverse, t)
+            if k:
+                _accumulate_product(gh_t[:k], h[p : p + k], w_hh)
+            rz = g[:, : 2 * H]
+            rz += gh_t[:, : 2 * H]
+            _sigmoid(rz)
+            # n = tanh(gx_n + r * gh_n), h_t = n + z * (h_{t-1} - n)
+            np.multiply(r, gh_t[:, 2 * H :], out=h_t)
+            n += h_t
             _tanh(n)
-            h_t = h_ext[rows]
-            np.subtract(h[:b], n, out=h_t)  # h_t = n + z * (h_{t-1} - n)
+            if k:
+                np.subtract(h[p : p + k], n[:k], out=h_t[:k])
+            if k < b:
+                np.negative(n[k:], out=h_t[k:])
             h_t *= z
             h_t += n
-            h[:b] = h_t
-        cache = _Cache(batch, reverse, h_ext=h_ext, rzn=rzn, gh_n=gh_n)
-        return h_ext[:-1], h, cache
+        cache = _Cache(batch, reverse, h=h, rzn=rzn, gh=gh) if keep else None
+        return h, _final_states(batch, reverse, h), cache
 
     def backward(self, d_out, d_hn, cache, w_hh):
-        """Gradients of the loss; see `ElmanCell.backward`."""
-        batch, h_ext, rzn, gh_n = cache.batch, cache.h_ext, cache.rzn, cache.gh_n
+        """Gradients of the loss; see `ElmanCell.backward`.
+
+        With ``d_an`` the gradient of n's pre-activation ``gx_n + r * gh_n``,
+        every gradient of step t is ``dh_t`` times a factor known from the
+        forward pass: ``d_an = dh_t (1 - z) (1 - n^2)``,
+        ``d_r = d_an gh_n r (1 - r)``, ``d_z = dh_t (h_{t-1} - n) z (1 - z)``,
+        ``d_gh_n = d_an r``; and ``dh_{t-1} = dh_t z + d_gh W_hh``.
+        """
+        batch, h, rzn, gh = cache.batch, cache.h, cache.rzn, cache.gh
+        reverse = cache.reverse
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
-        h_prev = h_ext[batch.previous_rows(cache.reverse)]
-        d_gx = np.empty((batch.n_rows, 3 * H), dtype=h_ext.dtype)
-        d_gh = np.empty((batch.n_rows, 3 * H), dtype=h_ext.dtype)
-        dh = _zeros_or_copy(d_hn, (batch.batch, H), h_ext.dtype)
-        for t in reversed(list(_steps(batch, cache.reverse))):
+        r, z, n = rzn[:, :H], rzn[:, H : 2 * H], rzn[:, 2 * H :]
+        # Factors of dh_t, all rows at once: [d_r, d_z, d_gh_n] / dh_t and d_an / dh_t.
+        d_an_factor = (1 - z) * (1 - n * n)
+        factors = np.empty_like(rzn)
+        np.multiply(d_an_factor * gh[:, 2 * H :], r * (1 - r), out=factors[:, :H])
+        h_prev = _previous_states(batch, reverse, h)
+        np.multiply(h_prev - n, z * (1 - z), out=factors[:, H : 2 * H])
+        np.multiply(d_an_factor, r, out=factors[:, 2 * H :])
+        factors = factors.reshape(-1, 3, H)
+        d_gh = np.empty_like(rzn)  # gradient of gh_t, (n_rows, 3H)
+        d_gh3 = d_gh.reshape(-1, 3, H)
+        d_gx = np.empty_like(rzn)
+        dh = _dh_init(d_hn, (batch.batch, H), h.dtype)
+        for t in reversed(list(_steps(batch, reverse))):
             b, rows = sizes[t], slice(s[t], s[t + 1])
             if d_out is not None:
                 dh[:b] += d_out[rows]
-            g = rzn[rows]
-            r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
             dh_t = dh[:b]
-            d_r, d_z, d_n = (d_gx[rows, i * H : (i + 1) * H] for i in range(3))
-            # n: through tanh
-            np.multiply(dh_t, 1 - z, out=d_n)
-            d_n *= 1 - n**2
-            # z: h_t = n + z * (h_{t-1} - n)
-            np.subtract(h_prev[rows], n, out=d_z)
-            d_z *= dh_t
-            d_z *= z * (1 - z)
-            # r: n = tanh(gx_n + r * gh_n)
-            np.multiply(d_n, gh_n[rows], out=d_r)
-            d_r *= r * (1 - r)
-            d_gh[rows, : 2 * H] = d_gx[rows, : 2 * H]
-            np.multiply(d_n, r, out=d_gh[rows, 2 * H :])
-            dh_t *= z
-            dh_t += d_gh[rows] @ w_hh
-        d_w_hh = d_gh.T @ h_prev
-        d_b_hh = d_gh.sum(axis=0)
-        return d_gx, d_w_hh, d_b_hh
+            d_gh_t = d_gh[rows]
+            np.multiply(dh_t[:, np.newaxis, :], factors[rows], out=d_gh3[rows])
+            np.multiply(dh_t, d_an_factor[rows], out=d_gx[rows, 2 * H :])
+            k, _ = _previous(batch, reverse, t)
+            if k:
+                dh_t *= z[rows]
+                _accumulate_product(dh[:k], d_gh_t[:k], w_hh, transpose=True)
+        d_gx[:, : 2 * H] = d_gh[:, : 2 * H]
+        d_w_hh = _weight_gradient(batch, reverse, d_gh, h)
+        return d_gx, d_w_hh, d_gh.sum(axis=0)
 
 
 class LSTMCell:
@@ -253,77 +318,82 @@ class LSTMCell:
 
     n_gates = 4
 
-    def forward(self, gx, batch, w_hh, b_hh, reverse=False):
+    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True):
         """Run the cell over a packed batch; see `ElmanCell.forward`.
 
         ``gx`` has shape (n_rows, 4H), ``w_hh`` (4H, H), ``b_hh`` (4H,).
+        ``gx`` is overwritten with i, f, g, o.
         """
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
-        h_ext = np.zeros((batch.n_rows + 1, H), dtype=gx.dtype)
-        c_ext = np.zeros((batch.n_rows + 1, H), dtype=gx.dtype)
-        ifgo = np.empty((batch.n_rows, 4 * H), dtype=gx.dtype)  # activated gates
-        h = np.zeros((batch.batch, H), dtype=gx.dtype)
-        c = np.zeros((batch.batch, H), dtype=gx.dtype)
+        gx += b_hh
+        ifgo = gx  # a_t, then i_t, f_t, g_t, o_t in place, (n_rows, 4H)
+        c = np.empty((batch.n_rows, H), dtype=gx.dtype)  # c_t
+        tanh_c = np.empty_like(c)  # tanh(c_t)
+        h = np.empty_like(c)  # h_t
         for t in _steps(batch, reverse):
-            b, rows = sizes[t], slice(s[t], s[t + 1])
-            a = ifgo[rows]
-            np.matmul(h[:b], w_hh.T, out=a)
-            a += gx[rows]
-            a += b_hh
+            rows = slice(s[t], s[t + 1])
+            a, c_t, h_t = ifgo[rows], c[rows], h[rows]
+            k, p = _previous(batch, reverse, t)
+            if k:
+                _accumulate_product(a[:k], h[p : p + k], w_hh)
             _sigmoid(a[:, : 2 * H])
             _tanh(a[:, 2 * H : 3 * H])
             _sigmoid(a[:, 3 * H :])
-            i, f, g, o = (a[:, k * H : (k + 1) * H] for k in range(4))
-            c_t = c_ext[rows]
-            np.multiply(f, c[:b], out=c_t)
-            c_t += i * g
-            c[:b] = c_t
-            h_t = h_ext[rows]
-            np.tanh(c_t, out=h_t)
-            h_t *= o
-            h[:b] = h_t
-        cache = _Cache(batch, reverse, h_ext=h_ext, c_ext=c_ext, ifgo=ifgo)
-        return h_ext[:-1], h, cache
+            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            np.multiply(i, g, out=c_t)
+            if k:
+                np.multiply(f[:k], c[p : p + k], out=h_t[:k])  # h_t as scratch
+                c_t[:k] += h_t[:k]
+            np.tanh(c_t, out=tanh_c[rows])
+            np.multiply(o, tanh_c[rows], out=h_t)
+        cache = (
+            _Cache(batch, reverse, h=h, c=c, tanh_c=tanh_c, ifgo=ifgo) if keep else None
+        )
+        return h, _final_states(batch, reverse, h), cache
 
     def backward(self, d_out, d_hn, cache, w_hh):
-        """Gradients of the loss; see `ElmanCell.backward`."""
-        batch, h_ext, c_ext, ifgo = cache.batch, cache.h_ext, cache.c_ext, cache.ifgo
+        """Gradients of the loss; see `ElmanCell.backward`.
+
+        Per step, ``dc_t += dh_t o (1 - tanh(c_t)^2)``,
+        ``d_a_o = dh_t tanh(c_t) o (1 - o)``, and
+        ``[d_a_i, d_a_f, d_a_g] = dc_t [g i (1 - i), c_{t-1} f (1 - f),
+        i (1 - g^2)]``; then ``dc_{t-1} = dc_t f`` and
+        ``dh_{t-1} = d_a W_hh``. The factors are computed for all rows first.
+        """
+        batch, h, c, tanh_c, ifgo = cache.batch, cache.h, cache.c, cache.tanh_c, cache.ifgo
+        reverse = cache.reverse
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
-        previous = batch.previous_rows(cache.reverse)
-        h_prev, c_prev = h_ext[previous], c_ext[previous]
-        d_a = np.empty((batch.n_rows, 4 * H), dtype=h_ext.dtype)
-        dh = _zeros_or_copy(d_hn, (batch.batch, H), h_ext.dtype)
-        dc = np.zeros((batch.batch, H), dtype=h_ext.dtype)
-        for t in reversed(list(_steps(batch, cache.reverse))):
+        i, f, g, o = (ifgo[:, k * H : (k + 1) * H] for k in range(4))
+        dc_factor = o * (1 - tanh_c * tanh_c)
+        do_factor = tanh_c * o * (1 - o)
+        factors = np.empty((batch.n_rows, 3 * H), dtype=h.dtype)
+        np.multiply(g, i * (1 - i), out=factors[:, :H])
+        c_prev = _previous_states(batch, reverse, c)
+        np.multiply(c_prev, f * (1 - f), out=factors[:, H : 2 * H])
+        np.multiply(i, 1 - g * g, out=factors[:, 2 * H :])
+        factors = factors.reshape(-1, 3, H)
+        d_a = np.empty_like(ifgo)
+        d_a4 = d_a.reshape(-1, 4, H)
+        dh = _dh_init(d_hn, (batch.batch, H), h.dtype)
+        dc = np.zeros((batch.batch, H), dtype=h.dtype)
+        scratch = np.empty((batch.batch, H), dtype=h.dtype)
+        for t in reversed(list(_steps(batch, reverse))):
             b, rows = sizes[t], slice(s[t], s[t + 1])
             if d_out is not None:
                 dh[:b] += d_out[rows]
-            i, f, g, o = (ifgo[rows, k * H : (k + 1) * H] for k in range(4))
-            d_i, d_f, d_g, d_o = (d_a[rows, k * H : (k + 1) * H] for k in range(4))
-            tanh_c = np.tanh(c_ext[rows])
-            # h_t = o * tanh(c_t)
-            np.multiply(dh[:b], tanh_c, out=d_o)
-            d_o *= o * (1 - o)
-            dc_t = dc[:b]
-            dc_t += dh[:b] * o * (1 - tanh_c**2)
-            # c_t = f * c_{t-1} + i * g
-            np.multiply(dc_t, g, out=d_i)
-            d_i *= i * (1 - i)
-            np.multiply(dc_t, c_prev[rows], out=d_f)
-            d_f *= f * (1 - f)
-            np.multiply(dc_t, i, out=d_g)
-            d_g *= 1 - g**2
-            dc_t *= f
-            np.matmul(d_a[rows], w_hh, out=dh[:b])
-        d_w_hh = d_a.T @ h_prev
-        d_b_hh = d_a.sum(axis=0)
-        return d_a, d_w_hh, d_b_hh
+            dh_t, dc_t, d_a_t = dh[:b], dc[:b], d_a[rows]
+            np.multiply(dh_t, dc_factor[rows], out=scratch[:b])
+            dc_t += scratch[:b]
+            np.multiply(dh_t, do_factor[rows], out=d_a_t[:, 3 * H :])
+            np.multiply(dc_t[:, np.newaxis, :], factors[rows], out=d_a4[rows, :3])
+            k, _ = _previous(batch, reverse, t)
+            if k:
+                dc_t *= f[rows]
+                np.matmul(d_a_t[:k], w_hh, out=dh[:k])
+        d_w_hh = _weight_gradient(batch, reverse, d_a, h)
+        return d_a, d_w_hh, d_a.sum(axis=0)
 
 
 CELLS = {"rnn": ElmanCell, "gru": GRUCell, "lstm": LSTMCell}
-
-
-def _zeros_or_copy(a, shape, dtype):
-    return np.zeros(shape, dtype=dtype) if a is None else np.array(a, dtype=dtype)

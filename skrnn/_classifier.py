@@ -35,7 +35,9 @@ from ._one_hot_sequences import OneHotSequences
 from ._optimizers import (
     AdagradOptimizer,
     AdamOptimizer,
+    RowSparseGradient,
     SGDOptimizer,
+    all_finite,
     clip_grad_norm,
 )
 from ._sequences import (
@@ -45,6 +47,7 @@ from ._sequences import (
     from_ragged,
     is_ragged,
     is_text,
+    length_buckets,
     pack,
 )
 
@@ -141,6 +144,16 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int or 'auto', default='auto'
         Sequences per minibatch; 'auto' means ``min(200, n_samples)``.
 
+    bucket_batches : int, default=1
+        Length bucketing of the stochastic solvers' minibatches: each epoch's
+        (shuffled) training order is cut into chunks of ``bucket_batches``
+        minibatches, each chunk is sorted by sequence length and cut into
+        minibatches, whose order within the chunk is shuffled again. A
+        minibatch then holds sequences of similar length, so an epoch runs
+        fewer time steps for the same arithmetic; 1 turns it off. Each
+        minibatch's gradient is unchanged; only which sequences share a
+        minibatch changes.
+
     max_iter : int, default=200
         Epochs of a stochastic solver (iterations of 'lbfgs').
 
@@ -188,7 +201,7 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         Width of 2-D training input (steps per sequence); only set when fit
         on a 2-D array.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a 2-D DataFrame given to fit.
 
     input_size_ : int
@@ -264,6 +277,7 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "bucket_batches": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -298,6 +312,7 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         alpha=1e-4,
         max_grad_norm=5.0,
         batch_size="auto",
+        bucket_batches=1,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
@@ -328,6 +343,7 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.max_grad_norm = max_grad_norm
         self.batch_size = batch_size
+        self.bucket_batches = bucket_batches
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -713,6 +729,11 @@ n_features), list of arrays, or OneHotSequences
         views = layout.views(params)
         grads = np.zeros_like(params)
         grad_views = layout.views(grads)
+        # One-hot input, plain SGD, no penalty: the embedding's gradient is
+        # kept as the rows of the batch's tokens (the dense update, exactly).
+        sparse = None
+        if sequences.one_hot and not self.alpha and optimizer.supports_sparse:
+            sparse = RowSparseGradient(layout.size, network.sparse_blocks(layout))
         if early_stopping:
             state["validation_scores_"] = []
             state["best_validation_score_"] = -np.inf
@@ -736,6 +757,11 @@ n_features), list of arrays, or OneHotSequences
         for epoch in range(epochs):
             start_time = time.time()
             order = rng.permutation(train) if self.shuffle else train
+            if self.bucket_batches > 1:
+                order = length_buckets(
+                    order, sequences.lengths, batch_size, self.bucket_batches,
+                    rng if self.shuffle else None,
+                )
             noise = None if keys is None else DropoutNoise(
                 keys, noise_seed * 1_000_003 + state["n_iter_"]
             )
@@ -748,17 +774,17 @@ n_features), list of arrays, or OneHotSequences
                     continue
                 loss = network.loss_and_gradient(
                     views, grad_views, batch, y[batch.order], weight,
-                    self.alpha, noise,
+                    self.alpha, noise, sparse,
                 )
-                if not np.isfinite(loss) or not np.isfinite(grads).all():
+                if not np.isfinite(loss) or not all_finite(grads, sparse):
                     raise FloatingPointError(
                         f"The training loss became {loss} in epoch "
                         f"{state['n_iter_'] + 1}: training diverged. Lower "
                         "learning_rate, set max_grad_norm to clip the gradient, "
                         "or scale the input."
                     )
-                clip_grad_norm(grads, self.max_grad_norm)
-                optimizer.update_params(params, grads)
+                clip_grad_norm(grads, self.max_grad_norm, sparse)
+                optimizer.update_params(params, grads, sparse)
                 total_loss += loss * weight_sum
             state["n_iter_"] += 1
             state["t_"] += len(order)

@@ -260,7 +260,8 @@ class RecurrentNetwork:
                 sfx = _suffix(k, d)
                 w_ih, b_ih = params["weight_ih" + sfx], params["bias_ih" + sfx]
                 if k == 0 and batch.one_hot:
-                    gx = w_ih.T[layer_input]  # gather: x_t W_ih^T for one-hot x_t
+                    # gather: x_t W_ih^T for one-hot x_t is a row of W_ih^T
+                    gx = np.take(w_ih.T, layer_input, axis=0)
                 else:
                     gx = layer_input @ w_ih.T
                 mask = None
@@ -273,7 +274,7 @@ class RecurrentNetwork:
                 gx += b_ih
                 out, h_n, cell_cache = self.cell.forward(
                     gx, batch, params["weight_hh" + sfx], params["bias_hh" + sfx],
-                    reverse=bool(d),
+                    reverse=bool(d), keep=train or keep_states,
                 )
                 outputs.append(out)
                 final_states.append(h_n)
@@ -324,7 +325,7 @@ class RecurrentNetwork:
     # -- loss and backward ----------------------------------------------------
 
     def loss_and_gradient(
-        self, params, grads, batch, y, sample_weight, alpha, rng=None
+        self, params, grads, batch, y, sample_weight, alpha, rng=None, sparse=None
     ):
         """Loss of a packed batch and its exact gradient, written into ``grads``.
 
@@ -341,11 +342,17 @@ class RecurrentNetwork:
             L2 penalty.
         rng : DropoutNoise or numpy.random.RandomState
             Draws the dropout masks.
+        sparse : RowSparseGradient or None
+            For one-hot input with ``alpha == 0``: receives the gradient of
+            the first layer's ``weight_ih`` (the embedding) as the rows of the
+            batch's tokens; those blocks of ``grads`` are then not written.
 
         Returns
         -------
         loss : float
         """
+        if sparse is not None and alpha:
+            raise ValueError("A row-sparse gradient needs alpha == 0.")
         proba, cache = self.forward(params, batch, train=True, rng=rng)
         dtype = proba.dtype
         w_sum = sample_weight.sum()
@@ -354,9 +361,11 @@ class RecurrentNetwork:
         loss = -np.dot(sample_weight, np.log(p_true)) / w_sum
         penalty = 0.0
         for name, w in params.items():
-            if name.startswith("weight"):
+            if sparse is not None and name in sparse.blocks:
+                continue
+            if name.startswith("weight") and alpha:
                 penalty += np.vdot(w, w)
-                grads[name][...] = (alpha / w_sum) * w
+                np.multiply(w, alpha / w_sum, out=grads[name])
             else:
                 grads[name][...] = 0
         loss += 0.5 * alpha * penalty / w_sum
@@ -371,8 +380,18 @@ class RecurrentNetwork:
         if "summary_mask" in cache:
             d_summary *= cache["summary_mask"]
         d_out, d_hn = self._unpool(d_summary, cache)
-        self._backward_layers(params, grads, cache, d_out, d_hn)
+        self._backward_layers(params, grads, cache, d_out, d_hn, sparse=sparse)
         return float(loss)
+
+    def sparse_blocks(self, layout):
+        """The blocks of the flat vector that `loss_and_gradient` can return
+        row-sparse for one-hot input: the first layer's ``weight_ih``, stored
+        as (n_token_slots, gates * H) rows. For `RowSparseGradient`."""
+        G, H = self.cell.n_gates, self.hidden_size
+        return {
+            "weight_ih" + _suffix(0, d): (layout.slices["weight_ih" + _suffix(0, d)], G * H)
+            for d in range(self.directions)
+        }
 
     def gradient_times_input(self, params, batch, d_proba):
         """Gradient x input of ``sum(d_proba * proba)``, per packed step.
@@ -417,7 +436,9 @@ class RecurrentNetwork:
         d_out[arg[has], np.nonzero(has)[1]] = d_summary[has]
         return d_out, None
 
-    def _backward_layers(self, params, grads, cache, d_out, d_hn, input_gradient=False):
+    def _backward_layers(
+        self, params, grads, cache, d_out, d_hn, input_gradient=False, sparse=None
+    ):
         """Backpropagate through the recurrent layers, last to first.
 
         Adds the weight gradients into ``grads`` (unless None). With
@@ -448,7 +469,11 @@ class RecurrentNetwork:
                 w_ih = params["weight_ih" + sfx]
                 if grads is not None:
                     if k == 0 and batch.one_hot:
-                        _scatter_add_rows(grads["weight_ih" + sfx].T, x, d_gx)
+                        tokens, sums = _token_sums(batch, d_gx)
+                        if sparse is not None:
+                            sparse.set("weight_ih" + sfx, tokens, sums)
+                        else:
+                            grads["weight_ih" + sfx].T[tokens] += sums
                     else:
                         grads["weight_ih" + sfx] += d_gx.T @ x
                 if k > 0 or input_gradient:
@@ -477,12 +502,9 @@ class RecurrentNetwork:
         return cache["layers"][layer]["output"]
 
 
-def _scatter_add_rows(target, ids, rows):
-    """target[ids[r]] += rows[r] for every r, duplicates accumulated."""
-    if not len(ids):
-        return
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-    sums = np.add.reduceat(rows[order], starts, axis=0)
-    target[sorted_ids[starts]] += sums
+def _token_sums(batch, rows):
+    """(tokens, sums): the distinct token ids of a one-hot batch and, for
+    each, the sum of ``rows`` over the packed rows holding it; the gradient
+    of the gathered embedding rows (a scatter-add, as one sparse product)."""
+    tokens, S = batch.token_groups(rows.dtype)
+    return tokens, np.asarray(S @ rows)

@@ -4,9 +4,89 @@ One small class per optimizer, as in scikit-learn's
 ``neural_network/_stochastic_optimizers.py``, with the same update rules, but
 each update is a few vectorized operations on the whole flat vector (every
 weight and bias of the network is a view into it), done in place.
+
+For one-hot input the first layer's ``W_ih`` is the word embedding, a
+(n_token_slots, gates * H) block of the flat vector whose gradient is zero but
+in the rows of the tokens of the minibatch. A `RowSparseGradient` carries those
+rows alone; an optimizer whose update of a zero gradient leaves the parameter
+exactly as it is (``supports_sparse``: plain SGD without momentum) then
+updates those rows only, which is exactly the dense update. Momentum and Adam
+move every row at every step, so they take the dense gradient.
 """
 
 import numpy as np
+
+
+class RowSparseGradient:
+    """A flat gradient some of whose 2-D blocks are nonzero in a few rows only.
+
+    The dense part lives in the flat gradient vector, as usual, except in the
+    named blocks: there the gradient is ``values[name]`` in rows
+    ``rows[name]`` (distinct) and zero elsewhere, and the flat vector's
+    entries are not read.
+
+    Parameters
+    ----------
+    size : int
+        Length of the flat vector.
+    blocks : dict of name -> (slice, n_columns)
+        Where each sparse block sits in the flat vector, as a C-ordered
+        (n_block_rows, n_columns) array.
+    """
+
+    def __init__(self, size, blocks):
+        self.blocks = dict(blocks)
+        self.rows = {}
+        self.values = {}
+        self.dense = []  # slices of the flat vector outside the blocks
+        start = 0
+        for where, _ in sorted(self.blocks.values(), key=lambda b: b[0].start):
+            if where.start > start:
+                self.dense.append(slice(start, where.start))
+            start = where.stop
+        if start < size:
+            self.dense.append(slice(start, size))
+
+    def set(self, name, rows, values):
+        """The gradient of block ``name``: ``values`` in ``rows``, zero elsewhere."""
+        self.rows[name] = rows
+        self.values[name] = values
+
+    def block(self, flat, name):
+        """The 2-D view of block ``name`` of ``flat``."""
+        where, n_columns = self.blocks[name]
+        return flat[where].reshape(-1, n_columns)
+
+    def squared_norm(self, grads):
+        total = sum(float(np.dot(grads[d], grads[d])) for d in self.dense)
+        return total + sum(float(np.vdot(v, v)) for v in self.values.values())
+
+    def all_finite(self, grads):
+        return all(np.isfinite(grads[d]).all() for d in self.dense) and all(
+            np.isfinite(v).all() for v in self.values.values()
+        )
+
+    def scale(self, grads, factor):
+        for d in self.dense:
+            grads[d] *= factor
+        for v in self.values.values():
+            v *= factor
+
+    def toarray(self, grads):
+        """The dense flat gradient (for tests)."""
+        full = grads.copy()
+        for name in self.blocks:
+            block = self.block(full, name)
+            block[...] = 0
+            block[self.rows[name]] = self.values[name]
+        return full
+
+
+def all_finite(grads, sparse=None):
+    """Whether every entry of the gradient is finite."""
+    if sparse is None:
+        return bool(np.isfinite(grads).all())
+    return sparse.all_finite(grads)
 
 
 class BaseOptimizer:
@@ -21,10 +101,31 @@ class BaseOptimizer:
         self.learning_rate = learning_rate
         self.t = 0
 
-    def update_params(self, params, grads):
-        """Update ``params`` in place with ``grads`` (flat arrays of one shape)."""
+    @property
+    def supports_sparse(self):
+        """Whether a zero gradient leaves a parameter exactly unchanged, so
+        that a `RowSparseGradient` can be applied to its rows alone."""
+        return False
+
+    def update_params(self, params, grads, sparse=None):
+        """Update ``params`` in place with ``grads`` (flat arrays of one shape).
+
+        ``sparse`` (a `RowSparseGradient`, for optimizers that
+        ``supports_sparse``) replaces the gradient's entries in its blocks.
+        """
         self.t += 1
-        self._update(params, grads)
+        if sparse is None:
+            self._update(params, grads)
+            return
+        if not self.supports_sparse:
+            raise ValueError(f"{type(self).__name__} needs a dense gradient.")
+        for where in sparse.dense:
+            self._update(params[where], grads[where])
+        for name, rows in sparse.rows.items():
+            block = sparse.block(params, name)
+            update = block[rows]
+            self._update(update, sparse.values[name])
+            block[rows] = update
 
 
 class SGDOptimizer(BaseOptimizer):
@@ -40,6 +141,10 @@ class SGDOptimizer(BaseOptimizer):
         self.momentum = momentum
         self.nesterov = nesterov
         self.velocity = None
+
+    @property
+    def supports_sparse(self):
+        return not self.momentum
 
     def _update(self, params, grads):
         if not self.momentum:
@@ -103,12 +208,21 @@ class AdamOptimizer(BaseOptimizer):
         params -= step * m / (np.sqrt(v) + self.epsilon)
 
 
-def clip_grad_norm(grads, max_norm):
+def clip_grad_norm(grads, max_norm, sparse=None):
     """Scale ``grads`` in place so that its global L2 norm is at most ``max_norm``.
 
-    Returns the norm before clipping.
+    ``sparse``: a `RowSparseGradient` completing ``grads``. Returns the norm
+    before clipping (None when ``max_norm`` is None: then nothing is computed).
     """
-    norm = float(np.sqrt(np.dot(grads, grads)))
-    if max_norm is not None and norm > max_norm:
-        grads *= max_norm / norm
+    if max_norm is None:
+        return None
+    if sparse is None:
+        norm = float(np.sqrt(np.dot(grads, grads)))
+    else:
+        norm = float(np.sqrt(sparse.squared_norm(grads)))
+    if norm > max_norm:
+        if sparse is None:
+            grads *= max_norm / norm
+        else:
+            sparse.scale(grads, grads.dtype.type(max_norm / norm))
     return norm

@@ -13,6 +13,7 @@ and widths, this module only converts and checks values.
 import numbers
 
 import numpy as np
+import scipy.sparse
 
 from ._one_hot_sequences import OneHotSequences
 
@@ -344,6 +345,7 @@ class PackedBatch:
         self.step_starts = np.zeros(len(batch_sizes) + 1, dtype=np.intp)
         np.cumsum(batch_sizes, out=self.step_starts[1:])
         self.row_of = _ranges(np.zeros_like(batch_sizes), batch_sizes)
+        self._memo = {}  # index arrays computed once per batch, shared by the cells
 
     @property
     def batch(self):
@@ -363,6 +365,12 @@ class PackedBatch:
         Going forward the state before step t of row j is its output at step
         t - 1; going backward (``reverse``), at step t + 1.
         """
+        key = ("previous", bool(reverse))
+        if key not in self._memo:
+            self._memo[key] = self._previous_rows(reverse)
+        return self._memo[key]
+
+    def _previous_rows(self, reverse):
         n_rows = self.n_rows
         previous = np.full(n_rows, n_rows, dtype=np.intp)
         step = np.repeat(np.arange(self.n_steps), self.batch_sizes)
@@ -375,6 +383,36 @@ class PackedBatch:
             has = (step + 1 < self.n_steps) & (j < self.batch_sizes[nxt])
             previous[has] = self.step_starts[step[has] + 1] + j[has]
         return previous
+
+    def recurrent_rows(self, reverse):
+        """(rows, previous): the packed rows that have a previous state, and
+        the packed row of that state (see `previous_rows`)."""
+        key = ("recurrent", bool(reverse))
+        if key not in self._memo:
+            previous = self.previous_rows(reverse)
+            rows = np.flatnonzero(previous < self.n_rows)
+            self._memo[key] = rows, previous[rows]
+        return self._memo[key]
+
+    def token_groups(self, dtype):
+        """(tokens, S) for one-hot input: the distinct token ids of the batch
+        (sorted) and the sparse (n_tokens, n_rows) CSR matrix of ones with
+        ``S[u, r] = 1`` where packed row r holds token ``tokens[u]``; so
+        ``S @ rows`` sums ``rows`` per token: the scatter-add of the
+        embedding's gradient, as one sparse product."""
+        key = ("tokens", np.dtype(dtype))
+        if key not in self._memo:
+            order = np.argsort(self.inputs, kind="stable")
+            sorted_ids = self.inputs[order]
+            first = np.r_[True, sorted_ids[1:] != sorted_ids[:-1]][: len(sorted_ids)]
+            starts = np.flatnonzero(first)
+            indptr = np.r_[starts, len(order)].astype(np.intp)
+            S = scipy.sparse.csr_matrix(
+                (np.ones(len(order), dtype=dtype), order, indptr),
+                shape=(len(starts), self.n_rows),
+            )
+            self._memo[key] = sorted_ids[starts], S
+        return self._memo[key]
 
     def last_rows(self):
         """Packed row of each sequence's last step (-1 for empty sequences)."""
@@ -408,3 +446,42 @@ def pack(sequences, indices):
     return PackedBatch(
         inputs, sequences.one_hot, sequences.input_size, order, lengths, batch_sizes
     )
+
+
+def length_buckets(order, lengths, batch_size, n_batches, rng=None):
+    """``order`` regrouped so that minibatches hold sequences of similar length.
+
+    ``order`` is cut into chunks of ``n_batches * batch_size`` sequences; each
+    chunk is sorted by length (stably) and cut into minibatches of
+    ``batch_size``; with ``rng`` the full minibatches of a chunk are then
+    visited in random order (a short last one stays last, so that cutting
+    the result every ``batch_size`` gives these minibatches back).
+
+    Parameters
+    ----------
+    order : ndarray of int
+        Sequence indices in training order.
+    lengths : ndarray of int
+        Length of every sequence (indexed by the values of ``order``).
+    batch_size, n_batches : int
+    rng : numpy.random.RandomState or None
+
+    Returns
+    -------
+    ndarray of int
+        A permutation of ``order``.
+    """
+    order = np.asarray(order, dtype=np.intp)
+    chunk = batch_size * n_batches
+    parts = []
+    for start in range(0, len(order), chunk):
+        part = order[start : start + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        n_full = len(part) // batch_size
+        if rng is not None and n_full > 1:
+            full = part[: n_full * batch_size].reshape(n_full, batch_size)
+            part = np.concatenate(
+                [full[rng.permutation(n_full)].ravel(), part[n_full * batch_size :]]
+            )
+        parts.append(part)
+    return np.concatenate(parts) if parts else order

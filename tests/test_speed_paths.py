@@ -1,0 +1,165 @@
+"""The fast paths equal the plain ones: row-sparse embedding gradient and
+update, length bucketing, inference without a cache (no timing here)."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skrnn import OneHotSequences, RNNClassifier
+from skrnn._network import RecurrentNetwork
+from skrnn._optimizers import RowSparseGradient, SGDOptimizer, clip_grad_norm
+from skrnn._sequences import from_one_hot, length_buckets, pack
+
+V, HIDDEN, N_CLASSES = 11, 3, 3
+
+
+def one_hot_data(seed, n=12, dtype=np.float64):
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(0, 7, size=n)
+    lengths[0] = 6
+    offsets = np.r_[0, np.cumsum(lengths)]
+    ids = rng.randint(V, size=offsets[-1])
+    ids[:3] = 4  # a repeated token
+    X = OneHotSequences(ids, offsets, V, dtype=dtype)
+    y = rng.permutation(np.arange(n) % N_CLASSES)
+    return X, y
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("max_norm", [None, 0.05])
+def test_sparse_gradient_and_update_equal_dense(cell, bidirectional, max_norm):
+    X, y = one_hot_data(0)
+    sequences = from_one_hot(X)
+    network = RecurrentNetwork(cell=cell, hidden_size=HIDDEN, bidirectional=bidirectional)
+    layout = network.layout(V, N_CLASSES)
+    params = network.init_params(layout, np.random.RandomState(1), np.float64)
+    batch = pack(sequences, np.arange(len(y)))
+    w = np.random.RandomState(2).uniform(0.5, 2, size=len(y))
+    views = layout.views(params)
+
+    dense = np.full(layout.size, 7.0)
+    loss_dense = network.loss_and_gradient(
+        views, layout.views(dense), batch, y[batch.order], w, 0.0
+    )
+    grads = np.full(layout.size, 7.0)
+    sparse = RowSparseGradient(layout.size, network.sparse_blocks(layout))
+    loss_sparse = network.loss_and_gradient(
+        views, layout.views(grads), batch, y[batch.order], w, 0.0, sparse=sparse
+    )
+    assert loss_sparse == loss_dense
+    assert set(sparse.rows) == set(network.sparse_blocks(layout))
+    for rows in sparse.rows.values():
+        assert_array_equal(rows, np.unique(X.ids))
+    assert_allclose(sparse.toarray(grads), dense, rtol=0, atol=1e-12)
+
+    # Clipping and the SGD step: the same parameters as the dense update.
+    norm_dense = clip_grad_norm(dense, max_norm)
+    norm_sparse = clip_grad_norm(grads, max_norm, sparse)
+    if max_norm is not None:
+        assert norm_dense > max_norm
+        assert_allclose(norm_sparse, norm_dense, rtol=1e-12)
+    p_dense, p_sparse = params.copy(), params.copy()
+    SGDOptimizer(0.3, momentum=0).update_params(p_dense, dense)
+    SGDOptimizer(0.3, momentum=0).update_params(p_sparse, grads, sparse)
+    assert_allclose(p_sparse, p_dense, rtol=0, atol=1e-12)
+
+
+def test_optimizers_with_state_refuse_sparse():
+    sparse = RowSparseGradient(4, {})
+    with pytest.raises(ValueError, match="dense gradient"):
+        SGDOptimizer(0.1, momentum=0.9).update_params(np.zeros(4), np.zeros(4), sparse)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_classifier_sparse_path_equals_dense(solver, monkeypatch):
+    """Training with the row-sparse embedding update lands on the same
+    weights as training with the dense gradient."""
+    X, y = one_hot_data(3, n=30)
+    params = dict(
+        cell="gru", hidden_size=4, solver=solver, momentum=0, alpha=0,
+        batch_size=7, max_iter=3, random_state=0, learning_rate=0.05,
+    )
+    with pytest.warns(Warning):
+        fast = RNNClassifier(**params).fit(X, y)
+    monkeypatch.setattr(SGDOptimizer, "supports_sparse", property(lambda self: False))
+    with pytest.warns(Warning):
+        slow = RNNClassifier(**params).fit(X, y)
+    for name, value in slow.weights_.items():
+        assert_allclose(fast.weights_[name], value, rtol=0, atol=1e-12)
+
+
+def test_length_buckets_is_a_permutation_of_sorted_chunks():
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(1, 50, size=103)
+    order = rng.permutation(103)
+    bucketed = length_buckets(order, lengths, 10, 3, np.random.RandomState(1))
+    assert_array_equal(np.sort(bucketed), np.arange(103))
+    for start in range(0, 103, 30):
+        chunk = bucketed[start : start + 30]
+        assert_array_equal(np.sort(chunk), np.sort(order[start : start + 30]))
+        # Each minibatch of the chunk is a run of the chunk sorted by length.
+        batches = [np.sort(lengths[chunk[i : i + 10]]) for i in range(0, len(chunk), 10)]
+        spans = sorted((b[0], b[-1]) for b in batches)
+        for (_, hi), (lo, _) in zip(spans, spans[1:]):
+            assert hi <= lo
+    # The short last minibatch (the longest of the last chunk) stays last.
+    assert lengths[bucketed[100:]].min() >= lengths[bucketed[90:100]].max()
+    assert len(length_buckets(order, lengths, 10, 1)) == 103
+
+
+def test_bucketing_gives_each_batch_its_unbucketed_gradient():
+    """A bucketed minibatch's gradient is the gradient of those sequences."""
+    X, y = one_hot_data(4, n=20)
+    sequences = from_one_hot(X)
+    network = RecurrentNetwork(cell="lstm", hidden_size=HIDDEN)
+    layout = network.layout(V, N_CLASSES)
+    params = network.init_params(layout, np.random.RandomState(0), np.float64)
+    order = length_buckets(np.arange(20), sequences.lengths, 5, 4, np.random.RandomState(0))
+    batch = order[:5]
+    a, b = np.zeros(layout.size), np.zeros(layout.size)
+    w = np.ones(5)
+    packed = pack(sequences, batch)
+    network.loss_and_gradient(layout.views(params), layout.views(a), packed,
+                              y[packed.order], w, 1e-3)
+    shuffled = pack(sequences, batch[::-1])
+    network.loss_and_gradient(layout.views(params), layout.views(b), shuffled,
+                              y[shuffled.order], w, 1e-3)
+    assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_bucket_batches_parameter():
+    X, y = one_hot_data(5, n=40)
+    clf = RNNClassifier(hidden_size=4, bucket_batches=3, batch_size=5, max_iter=2,
+                        random_state=0)
+    with pytest.warns(Warning):
+        clf.fit(X, y)
+    assert clf.predict_proba(X).shape == (40, 2 if len(np.unique(y)) == 2 else 3)
+    with pytest.raises(ValueError, match="bucket_batches"):
+        RNNClassifier(bucket_batches=0).fit(X, y)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_float32_stays_float32(cell):
+    X, y = one_hot_data(6, n=20, dtype=np.float32)
+    clf = RNNClassifier(cell=cell, hidden_size=4, solver="sgd", momentum=0, alpha=0,
+                        max_iter=1, random_state=0)
+    with pytest.warns(Warning):
+        clf.fit(X, y)
+    assert all(w.dtype == np.float32 for w in clf.weights_.values())
+    assert clf.predict_proba(X).dtype == np.float32
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_inference_without_cache_equals_training_forward(cell, bidirectional):
+    X, y = one_hot_data(7)
+    sequences = from_one_hot(X)
+    network = RecurrentNetwork(cell=cell, hidden_size=HIDDEN, bidirectional=bidirectional)
+    layout = network.layout(V, N_CLASSES)
+    views = layout.views(network.init_params(layout, np.random.RandomState(0), np.float64))
+    batch = pack(sequences, np.arange(len(y)))
+    proba, cache = network.forward(views, batch, train=False)
+    assert all(c is None for c in cache["layers"][-1]["cells"])
+    trained, _ = network.forward(views, batch, train=True)
+    assert_allclose(proba, trained, rtol=1e-14)
