@@ -1,0 +1,259 @@
+"""TREC question classification: a tuned recurrent pipeline beside tf-idf + LR.
+
+Trains on the TREC question set (Li and Roth, 2002; 5,452 training and 500
+test questions, 6 coarse classes) read with `skrnn.datasets.load_sentences`.
+
+* The recurrent model is ``make_pipeline(OneHotSequenceTransformer(),
+  RNNClassifier(cell=...))``, tuned by a 3-fold GridSearchCV over
+  ``hidden_size`` and ``learning_rate`` on the training part only, then refit
+  on all of it and scored once on the test part.
+* The baseline is ``make_pipeline(TfidfVectorizer(ngram_range=(1, 2)),
+  LogisticRegression(C=...))`` with C chosen by the same 3-fold search.
+
+The data are read from ``../shared/data/trec/{train,test}.tsv`` relative to
+the repository root (``--train`` and ``--test`` override). Run::
+
+    python benchmarks/sentences.py                     # Elman cell, default grid
+    python benchmarks/sentences.py --cell gru
+    python benchmarks/sentences.py --cell lstm --hidden-size 128 \\
+        --params '{"bidirectional": true, "pooling": "max", "dropout": 0.5}'
+
+BLAS threads: the search runs ``--n-jobs`` processes, each limited by joblib to
+``cores // n_jobs`` BLAS threads; the refit in the main process is limited the
+same way (``--blas-threads`` overrides). The per-step products of a recurrent
+net are small, and multi-threaded OpenBLAS on them is slower than one thread,
+badly so when the cores are busy.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy
+import sklearn
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import skrnn
+from skrnn import OneHotSequenceTransformer, RNNClassifier
+from skrnn.datasets import load_sentences
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "trec"
+
+# Settings of RNNClassifier fixed for this benchmark unless --params says
+# otherwise: small batches and early stopping on a stratified 10 % of the
+# training part (chosen on CV of the training set, see RESULTS.md).
+DEFAULT_PARAMS = {
+    "batch_size": 32,
+    "early_stopping": True,
+    "n_iter_no_change": 4,
+    "validation_fraction": 0.1,
+}
+
+
+def floats(text):
+    return [float(v) for v in text.split(",")]
+
+
+def ints(text):
+    return [int(v) for v in text.split(",")]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        description="TREC question classification: skrnn's RNNClassifier "
+        "(GridSearchCV on the training set) beside tf-idf + LogisticRegression."
+    )
+    parser.add_argument("--train", type=Path, default=DATA / "train.tsv",
+                        help="training file (default: %(default)s)")
+    parser.add_argument("--test", type=Path, default=DATA / "test.tsv",
+                        help="test file (default: %(default)s)")
+    parser.add_argument("--cell", choices=["rnn", "gru", "lstm"], default="rnn")
+    parser.add_argument("--grid", choices=["small", "none"], default="small",
+                        help="'small': 3-fold GridSearchCV over --hidden-size x "
+                        "--learning-rate; 'none': fit the first value of each, "
+                        "no search (default: small)")
+    parser.add_argument("--hidden-size", type=ints, default=[64, 128],
+                        metavar="H[,H...]", help="grid of hidden_size "
+                        "(default: 64,128)")
+    parser.add_argument("--learning-rate", type=floats, default=[0.0005, 0.001, 0.002],
+                        metavar="LR[,LR...]", help="grid of learning_rate "
+                        "(default: 0.0005,0.001,0.002)")
+    parser.add_argument("--C", type=floats, default=[1.0, 10.0, 100.0],
+                        metavar="C[,C...]", help="grid of the baseline's C "
+                        "(default: 1,10,100)")
+    parser.add_argument("--max-iter", type=int, default=40,
+                        help="max epochs of RNNClassifier (default: 40)")
+    parser.add_argument("--params", type=json.loads, default={},
+                        metavar="JSON", help="other RNNClassifier parameters, "
+                        "e.g. '{\"bidirectional\": true, \"pooling\": \"max\"}'; "
+                        f"defaults here: {json.dumps(DEFAULT_PARAMS)}")
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="BLAS threads of the main process "
+                        "(default: cores // n_jobs)")
+    parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip tf-idf + LogisticRegression")
+    parser.add_argument("--verbose", action="store_true",
+                        help="RNNClassifier prints one line per epoch (refit)")
+    return parser
+
+
+def header(args, blas_threads):
+    cores = os.cpu_count()
+    blas = ", ".join(
+        f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    )
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, scipy "
+        f"{scipy.__version__}, sklearn {sklearn.__version__}, skrnn "
+        f"{skrnn.__version__}"
+    )
+    print(
+        f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+        f"{cores} cores, load average {os.getloadavg()[0]:.2f}; BLAS: {blas}; "
+        f"main process limited to {blas_threads} BLAS thread(s), n_jobs={args.n_jobs}"
+    )
+    print(f"command: python {' '.join(sys.argv)}")
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+
+
+def search(estimator, grid, X, y, args):
+    """GridSearchCV (or a plain fit with ``--grid none``); returns the result."""
+    folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.random_state)
+    if args.grid == "none":
+        estimator.set_params(**{k: v[0] for k, v in grid.items()})
+        start = time.perf_counter()
+        estimator.fit(X, y)
+        fit_time = time.perf_counter() - start
+        return estimator, {k: v[0] for k, v in grid.items()}, None, fit_time, fit_time, None
+    gs = GridSearchCV(estimator, grid, cv=folds, n_jobs=args.n_jobs, refit=True)
+    start = time.perf_counter()
+    gs.fit(X, y)
+    total = time.perf_counter() - start
+    return gs.best_estimator_, gs.best_params_, gs.best_score_, gs.refit_time_, total, gs.cv_results_
+
+
+def print_cv_table(cv_results, names):
+    if cv_results is None:
+        return
+    print("  candidates (mean +/- std 3-fold CV accuracy, mean fit time per fold):")
+    for i, params in enumerate(cv_results["params"]):
+        desc = ", ".join(f"{n.split('__')[-1]}={params[n]:g}" for n in names)
+        print(
+            f"    {desc:<40} {cv_results['mean_test_score'][i]:.4f} +/- "
+            f"{cv_results['std_test_score'][i]:.4f}   "
+            f"{cv_results['mean_fit_time'][i]:7.1f} s   "
+            f"rank {cv_results['rank_test_score'][i]}"
+        )
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    for name in ("train", "test"):
+        path = getattr(args, name)
+        if not path.is_file():
+            print(
+                f"error: the TREC {name} file {path} does not exist. Put "
+                "train.tsv and test.tsv (columns 'label' and 'text') in "
+                f"{DATA}, or pass --train PATH --test PATH.",
+                file=sys.stderr,
+            )
+            return 2
+    unknown = set(args.params) - set(RNNClassifier().get_params())
+    if unknown:
+        print(f"error: --params names unknown RNNClassifier parameters "
+              f"{sorted(unknown)}.", file=sys.stderr)
+        return 2
+    cores = os.cpu_count() or 1
+    blas_threads = args.blas_threads or max(1, cores // max(1, args.n_jobs))
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
+        header(args, blas_threads)
+        X_train, y_train = load_sentences(args.train)
+        X_test, y_test = load_sentences(args.test)
+        classes, counts = np.unique(y_train, return_counts=True)
+        print(
+            f"data: {len(X_train)} training, {len(X_test)} test sentences; "
+            f"classes {dict(zip(classes.tolist(), counts.tolist()))}"
+        )
+        print(f"model selection: {args.folds}-fold stratified CV on the training "
+              "set only; the test set is scored once per model")
+        print()
+
+        if not args.no_baseline:
+            baseline = make_pipeline(
+                TfidfVectorizer(ngram_range=(1, 2)),
+                LogisticRegression(max_iter=1000),
+            )
+            grid = {"logisticregression__C": args.C}
+            model, best, cv, fit_time, total, results = search(
+                baseline, grid, X_train, y_train, args
+            )
+            print("baseline: TfidfVectorizer(ngram_range=(1, 2)) -> LogisticRegression")
+            print_cv_table(results, list(grid))
+            print(f"  best params: {best}" + ("" if cv is None else f", CV accuracy {cv:.4f}"))
+            print(f"  test accuracy: {model.score(X_test, y_test):.4f}")
+            print(f"  refit time: {fit_time:.1f} s, total search time: {total:.1f} s")
+            print()
+
+        params = {**DEFAULT_PARAMS, "max_iter": args.max_iter, **args.params}
+        rnn = make_pipeline(
+            OneHotSequenceTransformer(),
+            RNNClassifier(cell=args.cell, random_state=args.random_state, **params),
+        )
+        grid = {
+            "rnnclassifier__hidden_size": args.hidden_size,
+            "rnnclassifier__learning_rate": args.learning_rate,
+        }
+        fixed = {k: v for k, v in rnn[-1].get_params().items()
+                 if v != RNNClassifier().get_params()[k]}
+        print(f"recurrent: OneHotSequenceTransformer -> RNNClassifier({fixed})")
+        model, best, cv, fit_time, total, results = search(
+            rnn, grid, X_train, y_train, args
+        )
+        if args.verbose:  # show the refit's epochs by refitting once more
+            model[-1].set_params(verbose=True)
+            start = time.perf_counter()
+            model.fit(X_train, y_train)
+            fit_time = time.perf_counter() - start
+        print_cv_table(results, list(grid))
+        clf = model[-1]
+        start = time.perf_counter()
+        accuracy = model.score(X_test, y_test)
+        predict_time = time.perf_counter() - start
+        print(f"  best params: {best}" + ("" if cv is None else f", CV accuracy {cv:.4f}"))
+        stop = (
+            f"best validation accuracy {clf.best_validation_score_:.4f}"
+            if clf.validation_scores_ is not None
+            else f"final loss {clf.loss_curve_[-1]:.4f}"
+        )
+        print(
+            f"  refit: {clf.n_iter_} epochs (max_iter={clf.max_iter}), {stop}, "
+            f"{model[0].n_token_slots_} token slots"
+        )
+        print(f"  test accuracy: {accuracy:.4f}")
+        print(
+            f"  refit time: {fit_time:.1f} s, total search time: {total:.1f} s, "
+            f"predicting the test set: {predict_time:.2f} s"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
