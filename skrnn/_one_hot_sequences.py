@@ -266,7 +266,7 @@ class OneHotSequences:
         lengths = self.lengths[indices]
         offsets = np.zeros(len(indices) + 1, dtype=np.intp)
         np.cumsum(lengths, out=offsets[1:])
-        positions = _ranges(starts, lengths, total=int(offsets[-1]))
+        positions = _ranges(starts, lengths)
         return OneHotSequences(
             self.ids[positions], offsets, self.n_token_slots, self.dtype
         )
@@ -359,11 +359,13 @@ def _selects_everything(key):
     return key is Ellipsis or (isinstance(key, slice) and key == slice(None))
 
 
-def _ranges(starts, lengths, total):
+def _ranges(starts, lengths):
     """Concatenation of ``arange(s, s + n)`` for each start s and length n."""
+    total = int(lengths.sum())
     if total == 0:
         return np.zeros(0, dtype=np.intp)
     ends = np.cumsum(lengths)
+    # For each output position: its run's start plus its rank inside the run.
     run = np.repeat(np.arange(len(lengths)), lengths)
     rank = np.arange(total) - (ends - lengths)[run]
     return starts[run] + rank

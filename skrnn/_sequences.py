@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import scipy.sparse
 
-from ._one_hot_sequences import OneHotSequences
+from ._one_hot_sequences import OneHotSequences, _ranges
 
 TEXT_ERROR = (
     "RNNClassifier takes sequences of numbers, but got text ({what}). "
@@ -102,18 +102,6 @@ class Sequences:
             return self
         values = self.values if self.one_hot else self.values.astype(dtype)
         return Sequences(values, self.offsets, self.input_size, self.one_hot, dtype)
-
-
-def _ranges(starts, lengths):
-    """Concatenation of ``arange(s, s + n)`` for each start s and length n."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.intp)
-    ends = np.cumsum(lengths)
-    # For each output position: its run's start plus its rank inside the run.
-    run = np.repeat(np.arange(len(lengths)), lengths)
-    rank = np.arange(total) - (ends - lengths)[run]
-    return starts[run] + rank
 
 
 def splitmix64(x):

@@ -32,6 +32,16 @@ def _axes(ax):
     return ax
 
 
+def _centred_image(ax, values, cmap):
+    """``imshow`` of a (masked) array with a colour scale symmetric about 0."""
+    limit = float(np.abs(values).max()) if np.ma.count(values) else 0.0
+    limit = limit or 1.0
+    return ax.imshow(
+        values, aspect="auto", cmap=cmap, vmin=-limit, vmax=limit,
+        interpolation="nearest",
+    )
+
+
 class HiddenStateDisplay:
     """Heat map of the hidden units over the steps of a few sequences.
 
@@ -123,11 +133,7 @@ class HiddenStateDisplay:
         n_units = max((s.shape[1] for s in self.states), default=0)
         columns = [s.T for s in self.states]
         image = np.hstack(columns) if columns else np.zeros((n_units, 0))
-        limit = float(np.abs(image).max()) if image.size else 1.0
-        self.image_ = ax.imshow(
-            image, aspect="auto", cmap=cmap, vmin=-limit or -1, vmax=limit or 1,
-            interpolation="nearest",
-        )
+        self.image_ = _centred_image(ax, image, cmap)
         labels = [token for tokens in self.tokens for token in tokens]
         ax.set_xticks(np.arange(len(labels)))
         ax.set_xticklabels(labels, rotation=90)
@@ -250,12 +256,7 @@ class TokenInfluenceDisplay:
         grid = np.ma.masked_all((n_rows, max(width, 1)))
         for i, values in enumerate(self.influence):
             grid[i, : len(values)] = values
-        limit = float(np.abs(grid).max()) if grid.count() else 1.0
-        limit = limit or 1.0
-        self.image_ = ax.imshow(
-            grid, aspect="auto", cmap=cmap, vmin=-limit, vmax=limit,
-            interpolation="nearest",
-        )
+        self.image_ = _centred_image(ax, grid, cmap)
         self.texts_ = []
         for i, tokens in enumerate(self.tokens):
             for t, token in enumerate(tokens):
