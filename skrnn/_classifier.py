@@ -108,7 +108,18 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
     input_dropout : float, default=0.0
         In training only, the probability of zeroing each element of the
         first layer's input projection ``x_t W_ih^T`` (for one-hot input: of
-        the token's column of ``W_ih``, its embedding).
+        the token's column of ``W_ih``), or with ``embedding_size`` of the
+        embedding ``e_t``.
+
+    embedding_size : int or None, default=None
+        None: the first layer reads the input itself, and for one-hot input
+        each token's column of ``W_ih`` is its embedding. An int E puts a
+        learned linear map without bias in front, ``e_t = x_t W_emb``
+        (``weights_['weight_embedding']``, shape (input_size, E)): for
+        one-hot input a lookup table, as ``torch.nn.Embedding(V, E)``
+        followed by the recurrent layer. Its rows are shared by the gates and
+        both directions, so each update to a word's embedding moves its
+        input to every gate at once; on text this learns rare words faster.
 
     pooling : {'last', 'mean', 'max'}, default='last'
         The summary of a sequence fed to the output layer: the last layer's
@@ -137,9 +148,14 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
     alpha : float, default=1e-4
         L2 penalty on the weight matrices (not the biases).
 
-    max_grad_norm : float or None, default=5.0
+    max_grad_norm : float or None, default=None
         The gradient's global L2 norm is scaled down to this before each
-        step of a stochastic solver; None turns clipping off.
+        step of a stochastic solver; None (the default, as in PyTorch and
+        Keras) turns clipping off. Try 1.0 to 5.0 with plain SGD or when
+        training diverges. With Adam, clipping keeps the second-moment
+        estimate from seeing a gradient spike, so the steps after it stay
+        large; on tiny data trained for many epochs that makes training
+        erratic.
 
     batch_size : int or 'auto', default='auto'
         Sequences per minibatch; 'auto' means ``min(200, n_samples)``.
@@ -154,8 +170,11 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         minibatch's gradient is unchanged; only which sequences share a
         minibatch changes.
 
-    max_iter : int, default=200
-        Epochs of a stochastic solver (iterations of 'lbfgs').
+    max_iter : int, default=100
+        Epochs of a stochastic solver (iterations of 'lbfgs'). Half
+        MLPClassifier's 200: a recurrent network's epoch costs more, and on
+        sentence data ``tol`` or ``early_stopping`` ends training well
+        before.
 
     tol : float, default=1e-4
         Training stops once the loss (or the validation score, with early
@@ -211,7 +230,9 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         Every weight and bias, in PyTorch's names, shapes and gate orders:
         ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
         ``bias_hh_l{k}`` (and ``..._reverse``), then the output layer
-        ``weight_out`` (n_classes, features) and ``bias_out``.
+        ``weight_out`` (n_classes, features) and ``bias_out``; with
+        ``embedding_size``, also ``weight_embedding`` (input_size, E), the
+        layout of ``torch.nn.Embedding.weight``.
 
     loss_curve_ : list of float
         Training loss per epoch (per iteration for 'lbfgs').
@@ -266,6 +287,7 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "embedding_size": [Interval(Integral, 1, None, closed="left"), None],
         "pooling": [StrOptions({"last", "mean", "max"})],
         "solver": [StrOptions({"sgd", "adagrad", "adam", "lbfgs"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -301,6 +323,7 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         bidirectional=False,
         dropout=0.0,
         input_dropout=0.0,
+        embedding_size=None,
         pooling="last",
         solver="adam",
         learning_rate=0.001,
@@ -310,10 +333,10 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         alpha=1e-4,
-        max_grad_norm=5.0,
+        max_grad_norm=None,
         batch_size="auto",
         bucket_batches=1,
-        max_iter=200,
+        max_iter=100,
         tol=1e-4,
         n_iter_no_change=10,
         early_stopping=False,
@@ -332,6 +355,7 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.input_dropout = input_dropout
+        self.embedding_size = embedding_size
         self.pooling = pooling
         self.solver = solver
         self.learning_rate = learning_rate
@@ -635,7 +659,7 @@ n_features), list of arrays, or OneHotSequences
                 "best_loss_": getattr(self, "best_loss_", None),
             }
         else:
-            params = network.init_params(layout, rng, dtype)
+            params = network.init_params(layout, rng, dtype, sequences.one_hot)
             state = {"n_iter_": 0, "t_": 0, "loss_curve_": [], "best_loss_": None}
         # partial_fit keeps the optimizer's state; fit (warm or not) starts anew.
         optimizer = getattr(self, "_optimizer", None) if incremental else None
@@ -679,6 +703,7 @@ n_features), list of arrays, or OneHotSequences
             nonlinearity=self.nonlinearity,
             dropout=self.dropout,
             input_dropout=self.input_dropout,
+            embedding_size=self.embedding_size,
         )
 
     def _make_optimizer(self):

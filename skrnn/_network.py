@@ -13,7 +13,8 @@ Parameters live in one flat vector; `ParameterLayout` names the views into it
 with PyTorch's names and shapes (``weight_ih_l0``, ``weight_hh_l0_reverse``,
 ...). Each 2-D weight is stored transposed, so that the views read in
 PyTorch's layout while ``x @ W.T`` and the row gather of one-hot input run on
-C-contiguous memory. Pure NumPy: no scikit-learn here.
+C-contiguous memory; the embedding, whose PyTorch layout already has a row per
+input slot, is stored as it is. Pure NumPy: no scikit-learn here.
 """
 
 import numpy as np
@@ -29,10 +30,14 @@ class ParameterLayout:
     ----------
     shapes : list of (str, tuple)
         Each parameter's name and PyTorch shape.
+    row_major : collection of str, default=()
+        2-D parameters stored in their PyTorch shape; the others are stored
+        transposed.
     """
 
-    def __init__(self, shapes):
+    def __init__(self, shapes, row_major=()):
         self.shapes = dict(shapes)
+        self.row_major = frozenset(row_major)
         self.slices = {}
         start = 0
         for name, shape in shapes:
@@ -46,7 +51,7 @@ class ParameterLayout:
         views = {}
         for name, shape in self.shapes.items():
             block = flat[self.slices[name]]
-            if len(shape) == 2:
+            if len(shape) == 2 and name not in self.row_major:
                 views[name] = block.reshape(shape[::-1]).T
             else:
                 views[name] = block.reshape(shape)
@@ -56,6 +61,12 @@ class ParameterLayout:
         """A flat vector holding ``arrays`` (dict name -> PyTorch-shaped array)."""
         flat = np.empty(self.size, dtype=dtype)
         views = self.views(flat)
+        missing = sorted(set(self.shapes) - set(arrays))
+        if missing:
+            raise ValueError(
+                f"weights_ lacks {missing}, which the network needs (did "
+                "embedding_size, cell, num_layers or bidirectional change?)."
+            )
         for name, shape in self.shapes.items():
             a = np.asarray(arrays[name])
             if a.shape != shape:
@@ -134,10 +145,16 @@ class RecurrentNetwork:
     element-wise max of the last layer's outputs over the steps. An empty
     sequence's summary is the zero initial state.
 
+    With ``embedding_size`` E, the input first goes through a linear map
+    without bias, ``e_t = x_t W_emb`` with ``W_emb`` of shape
+    (input_size, E) (``weight_embedding``): for one-hot input, the token's
+    row, as ``torch.nn.Embedding``. The first layer then reads ``e_t``.
+
     Dropout, in training only: ``dropout`` on the input of every layer after
     the first and on the summary; ``input_dropout`` on the first layer's input
-    projection ``x W_ih^T`` (for one-hot input, the token's column of W_ih).
-    Kept units are scaled by 1 / (1 - p).
+    projection ``x W_ih^T`` (for one-hot input, the token's column of W_ih),
+    or with an embedding on the embedding ``e_t``. Kept units are scaled by
+    1 / (1 - p).
 
     Parameters
     ----------
@@ -149,6 +166,7 @@ class RecurrentNetwork:
     nonlinearity : {'tanh', 'relu'}
         For ``cell='rnn'``.
     dropout, input_dropout : float
+    embedding_size : int or None
     """
 
     def __init__(
@@ -161,6 +179,7 @@ class RecurrentNetwork:
         nonlinearity="tanh",
         dropout=0.0,
         input_dropout=0.0,
+        embedding_size=None,
     ):
         self.cell = (
             ElmanCell(nonlinearity) if cell == "rnn" else CELLS[cell]()
@@ -171,6 +190,7 @@ class RecurrentNetwork:
         self.pooling = pooling
         self.dropout = dropout
         self.input_dropout = input_dropout
+        self.embedding_size = embedding_size
 
     # -- parameters ---------------------------------------------------------
 
@@ -178,6 +198,10 @@ class RecurrentNetwork:
         """The `ParameterLayout` for inputs of ``input_size`` and ``n_classes``."""
         G, H, D = self.cell.n_gates, self.hidden_size, self.directions
         shapes = []
+        E = self.embedding_size
+        if E is not None:
+            shapes.append(("weight_embedding", (input_size, E)))
+            input_size = E
         for k in range(self.num_layers):
             n_in = input_size if k == 0 else H * D
             for d in range(D):
@@ -189,20 +213,28 @@ class RecurrentNetwork:
                     (f"bias_hh{sfx}", (G * H,)),
                 ]
         shapes += [("weight_out", (n_classes, H * D)), ("bias_out", (n_classes,))]
-        return ParameterLayout(shapes)
+        return ParameterLayout(shapes, row_major=["weight_embedding"])
 
-    def init_params(self, layout, rng, dtype):
+    def init_params(self, layout, rng, dtype, one_hot=False):
         """PyTorch's initialization: U(-1/sqrt(H), 1/sqrt(H)) for the recurrent
-        layers, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the output layer; and
-        for the LSTM, 1 added to the forget gate's input bias, as Keras does."""
+        layers, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the output layer and
+        for the embedding of numeric input (``nn.Linear``), N(0, 1) for the
+        embedding of one-hot input (``nn.Embedding``); and for the LSTM, 1
+        added to the forget gate's input bias, as Keras does."""
         flat = np.empty(layout.size, dtype=dtype)
         bound = 1 / np.sqrt(self.hidden_size)
         for name, shape in layout.shapes.items():
+            size = int(np.prod(shape))
+            if name == "weight_embedding" and one_hot:
+                flat[layout.slices[name]] = rng.standard_normal(size)
+                continue
             if name.endswith("_out"):
                 b = 1 / np.sqrt(layout.shapes["weight_out"][1])
+            elif name == "weight_embedding":
+                b = 1 / np.sqrt(shape[0])
             else:
                 b = bound
-            flat[layout.slices[name]] = rng.uniform(-b, b, size=int(np.prod(shape)))
+            flat[layout.slices[name]] = rng.uniform(-b, b, size=size)
         if isinstance(self.cell, LSTMCell):
             # Keras' unit_forget_bias (Jozefowicz et al., 2015): a forget gate
             # that starts open lets gradients reach far back from the start.
@@ -247,6 +279,21 @@ class RecurrentNetwork:
         D = self.directions
         cache = {"layers": [], "batch": batch}
         layer_input = batch.inputs
+        # The first layer gathers columns of its W_ih for one-hot input,
+        # unless an embedding comes first (which then does the gathering).
+        gather = batch.one_hot and self.embedding_size is None
+        if self.embedding_size is not None:
+            w_emb = params["weight_embedding"]
+            if batch.one_hot:
+                layer_input = np.take(w_emb, batch.inputs, axis=0)
+            else:
+                layer_input = batch.inputs @ w_emb
+            if train and self.input_dropout:
+                mask = self._dropout_mask(
+                    rng, batch, 200, True, layer_input.shape, self.input_dropout, dtype
+                )
+                layer_input *= mask
+                cache["embedding_mask"] = mask
         for k in range(self.num_layers):
             layer = {"input": layer_input, "cells": [], "proj_masks": []}
             if k > 0 and train and self.dropout:
@@ -259,13 +306,16 @@ class RecurrentNetwork:
             for d in range(D):
                 sfx = _suffix(k, d)
                 w_ih, b_ih = params["weight_ih" + sfx], params["bias_ih" + sfx]
-                if k == 0 and batch.one_hot:
+                if k == 0 and gather:
                     # gather: x_t W_ih^T for one-hot x_t is a row of W_ih^T
                     gx = np.take(w_ih.T, layer_input, axis=0)
                 else:
                     gx = layer_input @ w_ih.T
                 mask = None
-                if k == 0 and train and self.input_dropout:
+                if (
+                    k == 0 and train and self.input_dropout
+                    and self.embedding_size is None
+                ):
                     mask = self._dropout_mask(
                         rng, batch, 200 + d, True, gx.shape, self.input_dropout, dtype
                     )
@@ -386,7 +436,14 @@ class RecurrentNetwork:
     def sparse_blocks(self, layout):
         """The blocks of the flat vector that `loss_and_gradient` can return
         row-sparse for one-hot input: the first layer's ``weight_ih``, stored
-        as (n_token_slots, gates * H) rows. For `RowSparseGradient`."""
+        as (n_token_slots, gates * H) rows, or the embedding. For
+        `RowSparseGradient`."""
+        if self.embedding_size is not None:
+            return {
+                "weight_embedding": (
+                    layout.slices["weight_embedding"], self.embedding_size
+                )
+            }
         G, H = self.cell.n_gates, self.hidden_size
         return {
             "weight_ih" + _suffix(0, d): (layout.slices["weight_ih" + _suffix(0, d)], G * H)
@@ -448,6 +505,8 @@ class RecurrentNetwork:
         """
         batch = cache["batch"]
         H, D = self.hidden_size, self.directions
+        embedding = self.embedding_size is not None
+        gather = batch.one_hot and not embedding
         for k in reversed(range(self.num_layers)):
             layer = cache["layers"][k]
             x = layer["input"]
@@ -468,26 +527,47 @@ class RecurrentNetwork:
                     d_gx *= mask
                 w_ih = params["weight_ih" + sfx]
                 if grads is not None:
-                    if k == 0 and batch.one_hot:
-                        tokens, sums = _token_sums(batch, d_gx)
-                        if sparse is not None:
-                            sparse.set("weight_ih" + sfx, tokens, sums)
-                        else:
-                            grads["weight_ih" + sfx].T[tokens] += sums
+                    if k == 0 and gather:
+                        _scatter_rows(
+                            grads, sparse, "weight_ih" + sfx, batch, d_gx, True
+                        )
                     else:
                         grads["weight_ih" + sfx] += d_gx.T @ x
-                if k > 0 or input_gradient:
-                    if k == 0 and batch.one_hot:
+                if k > 0 or input_gradient or embedding:
+                    if k == 0 and gather:
                         d_x = np.einsum("rg,rg->r", d_gx, w_ih.T[x])
                     else:
                         d_x = d_gx @ w_ih
                     d_input = d_x if d_input is None else d_input + d_x
-            if k == 0:
+            if k == 0 and not embedding:
                 return d_input
+            if k == 0:
+                return self._backward_embedding(
+                    params, grads, cache, d_input, input_gradient, sparse
+                )
             if k > 0:
                 if "input_mask" in layer:
                     d_input *= layer["input_mask"]
                 d_out, d_hn = d_input, None
+
+    def _backward_embedding(self, params, grads, cache, d_emb, input_gradient, sparse):
+        """Backward of ``e_t = x_t W_emb`` (and its dropout mask), given the
+        gradient ``d_emb`` of the embedded steps; returns the input gradient
+        as `_backward_layers` does."""
+        batch = cache["batch"]
+        w_emb = params["weight_embedding"]
+        if "embedding_mask" in cache:
+            d_emb *= cache["embedding_mask"]
+        if grads is not None:
+            if batch.one_hot:
+                _scatter_rows(grads, sparse, "weight_embedding", batch, d_emb, False)
+            else:
+                grads["weight_embedding"] += batch.inputs.T @ d_emb
+        if not input_gradient:
+            return None
+        if batch.one_hot:
+            return np.einsum("re,re->r", d_emb, w_emb[batch.inputs])
+        return d_emb @ w_emb.T
 
     # -- inference ------------------------------------------------------------
 
@@ -500,6 +580,19 @@ class RecurrentNetwork:
         """Outputs (n_rows, H * D) of ``layer``, in packed order."""
         _, cache = self.forward(params, batch, train=False, keep_states=True)
         return cache["layers"][layer]["output"]
+
+
+def _scatter_rows(grads, sparse, name, batch, d_rows, transposed):
+    """Add the gradient of one-hot-gathered rows into parameter ``name``:
+    row-sparse into ``sparse`` if given, else into ``grads[name]`` (whose
+    rows are the token slots, or whose columns are when ``transposed``)."""
+    tokens, sums = _token_sums(batch, d_rows)
+    if sparse is not None:
+        sparse.set(name, tokens, sums)
+    elif transposed:
+        grads[name].T[tokens] += sums
+    else:
+        grads[name][tokens] += sums
 
 
 def _token_sums(batch, rows):

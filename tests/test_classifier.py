@@ -20,29 +20,31 @@ from skrnn import RNNClassifier
 # ---------------------------------------------------------------------------
 
 # Small, quick configurations that each exercise another code path. Their
-# learning rates and iteration counts are chosen as a user would: adagrad
-# needs a larger step than adam; full-batch L-BFGS on the checks' random
-# labels runs into chaotic line searches after ~20 iterations, where float
+# learning rates and iteration counts are chosen as a user would: plain SGD,
+# adagrad and the small LSTM need larger steps than the default; full-batch
+# L-BFGS on the checks' random labels runs into chaotic line searches after ~20 iterations, where float
 # rounding (weights times k versus k copies) grows by 1e4 per 10 iterations.
 NON_DEFAULT = [
     RNNClassifier(hidden_size=16, nonlinearity="relu"),
     RNNClassifier(hidden_size=8, num_layers=2, bidirectional=True, dropout=0.2),
     RNNClassifier(hidden_size=8, pooling="mean"),
     RNNClassifier(hidden_size=8, pooling="max"),
-    RNNClassifier(hidden_size=8, solver="sgd"),
+    RNNClassifier(hidden_size=8, solver="sgd", learning_rate=0.01),
     RNNClassifier(hidden_size=8, solver="adagrad", learning_rate=0.03),
     RNNClassifier(hidden_size=8, solver="lbfgs", max_iter=15),
     RNNClassifier(hidden_size=8, cell="gru"),
-    RNNClassifier(hidden_size=8, cell="lstm"),
+    RNNClassifier(hidden_size=8, cell="lstm", learning_rate=0.01),
     RNNClassifier(hidden_size=8, input_dropout=0.2, dropout=0.2, cell="gru"),
+    RNNClassifier(hidden_size=8, embedding_size=4, input_dropout=0.2, cell="gru"),
 ]
 
 
-def test_check_estimator_default():
-    """The default estimator passes every check; only the array-API one skips."""
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_check_estimator_default(cell):
+    """Each cell's default estimator passes every check; only array-API skips."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(RNNClassifier(), on_fail=None)
+        results = check_estimator(RNNClassifier(cell=cell), on_fail=None)
     failed = [r["check_name"] for r in results if r["status"] == "failed"]
     skipped = [r["check_name"] for r in results if r["status"] == "skipped"]
     assert failed == []

@@ -42,7 +42,7 @@ def relative_error(a, b):
 
 
 def make_problem(cell, nonlinearity, num_layers, bidirectional, pooling, seed,
-                 input_size=2, dropout=0.0, input_dropout=0.0):
+                 input_size=2, dropout=0.0, input_dropout=0.0, embedding_size=None):
     """A network, its flat parameters and a packed ragged batch with labels."""
     rng = np.random.RandomState(seed)
     network = RecurrentNetwork(
@@ -54,6 +54,7 @@ def make_problem(cell, nonlinearity, num_layers, bidirectional, pooling, seed,
         nonlinearity=nonlinearity,
         dropout=dropout,
         input_dropout=input_dropout,
+        embedding_size=embedding_size,
     )
     layout = network.layout(input_size, N_CLASSES)
     # Larger than torch's initialization, so that the gates and the
@@ -194,11 +195,12 @@ def test_gradient_penalty_only_on_weights(alpha):
 # ---------------------------------------------------------------------------
 
 
-def one_hot_problem(cell, nonlinearity, bidirectional, input_dropout, seed=2):
+def one_hot_problem(cell, nonlinearity, bidirectional, input_dropout, seed=2,
+                    num_layers=1, embedding_size=None):
     V = 7
     network, layout, flat, _, _, y, w = make_problem(
-        cell, nonlinearity, 1, bidirectional, "last", seed, input_size=V,
-        input_dropout=input_dropout,
+        cell, nonlinearity, num_layers, bidirectional, "last", seed, input_size=V,
+        input_dropout=input_dropout, embedding_size=embedding_size,
     )
     rng = np.random.RandomState(seed + 100)
     offsets = np.r_[0, np.cumsum(LENGTHS)].astype(np.intp)
@@ -249,6 +251,62 @@ def test_one_hot_gradient(cell, nonlinearity, bidirectional, input_dropout, relu
     w_ih = layout.views(flat)["weight_ih_l0"]
     g_ih = layout.views(grad_sparse)["weight_ih_l0"]
     assert_allclose(g_ih[:, unused], 0.2 / w.sum() * w_ih[:, unused], rtol=0, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# An embedding in front: e_t = x_t W_emb, a row gather for one-hot input
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("input_dropout", [0.0, 0.4], ids=["nodrop", "dropout"])
+@pytest.mark.parametrize(
+    "num_layers, bidirectional", [(1, False), (2, True)], ids=["1layer", "2layers-bi"]
+)
+@pytest.mark.parametrize("cell, nonlinearity", CELLS, ids=CELL_IDS)
+def test_embedding_gradient(
+    cell, nonlinearity, num_layers, bidirectional, input_dropout, relu_margin
+):
+    network, layout, flat, one_hot, dense, y, w = one_hot_problem(
+        cell, nonlinearity, bidirectional, input_dropout, seed=6,
+        num_layers=num_layers, embedding_size=4,
+    )
+    assert layout.shapes["weight_embedding"] == (7, 4)
+    assert layout.shapes["weight_ih_l0"][1] == 4
+    # Stored as torch's (V, E), C-contiguous, so that the gather reads rows.
+    assert layout.views(flat)["weight_embedding"].flags.c_contiguous
+    batch = pack(one_hot, np.arange(len(one_hot)))
+    dense_batch = pack(dense, np.arange(len(dense)))
+    y, w = y[batch.order], w[batch.order]
+
+    def make_rng():
+        return DropoutNoise(one_hot.keys(), 3)
+
+    errors = check_gradient(network, layout, flat, batch, y, w, 0.2, make_rng)
+    assert errors["weight_embedding"] < RTOL
+    assert_no_relu_kink(nonlinearity, relu_margin)
+    # Numeric input takes the product x_t W_emb: the same loss and gradient
+    # (and the same masks, keyed by content that both forms share).
+    dense_errors = check_gradient(
+        network, layout, flat, dense_batch, y, w, 0.2,
+        lambda: DropoutNoise(one_hot.keys(), 3),
+    )
+    assert dense_errors["weight_embedding"] < RTOL
+    views = layout.views(flat)
+    grad_gather = np.empty(layout.size)
+    grad_dense = np.empty(layout.size)
+    loss_gather = network.loss_and_gradient(
+        views, layout.views(grad_gather), batch, y, w, 0.2, make_rng()
+    )
+    loss_dense = network.loss_and_gradient(
+        views, layout.views(grad_dense), dense_batch, y, w, 0.2, make_rng()
+    )
+    assert_allclose(loss_gather, loss_dense, rtol=0, atol=1e-12)
+    assert_allclose(grad_gather, grad_dense, rtol=0, atol=1e-12)
+    # Rows of tokens that never occur get only the penalty's gradient.
+    unused = np.setdiff1d(np.arange(one_hot.input_size), one_hot.values)
+    g_emb = layout.views(grad_gather)["weight_embedding"]
+    w_emb = views["weight_embedding"]
+    assert_allclose(g_emb[unused], 0.2 / w.sum() * w_emb[unused], rtol=0, atol=1e-15)
 
 
 # ---------------------------------------------------------------------------

@@ -28,12 +28,18 @@ def one_hot_data(seed, n=12, dtype=np.float64):
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("max_norm", [None, 0.05])
-def test_sparse_gradient_and_update_equal_dense(cell, bidirectional, max_norm):
+@pytest.mark.parametrize("embedding_size", [None, 5])
+def test_sparse_gradient_and_update_equal_dense(
+    cell, bidirectional, max_norm, embedding_size
+):
     X, y = one_hot_data(0)
     sequences = from_one_hot(X)
-    network = RecurrentNetwork(cell=cell, hidden_size=HIDDEN, bidirectional=bidirectional)
+    network = RecurrentNetwork(
+        cell=cell, hidden_size=HIDDEN, bidirectional=bidirectional,
+        embedding_size=embedding_size,
+    )
     layout = network.layout(V, N_CLASSES)
-    params = network.init_params(layout, np.random.RandomState(1), np.float64)
+    params = network.init_params(layout, np.random.RandomState(1), np.float64, True)
     batch = pack(sequences, np.arange(len(y)))
     w = np.random.RandomState(2).uniform(0.5, 2, size=len(y))
     views = layout.views(params)
@@ -49,6 +55,8 @@ def test_sparse_gradient_and_update_equal_dense(cell, bidirectional, max_norm):
     )
     assert loss_sparse == loss_dense
     assert set(sparse.rows) == set(network.sparse_blocks(layout))
+    if embedding_size:
+        assert set(sparse.rows) == {"weight_embedding"}
     for rows in sparse.rows.values():
         assert_array_equal(rows, np.unique(X.ids))
     assert_allclose(sparse.toarray(grads), dense, rtol=0, atol=1e-12)

@@ -38,15 +38,15 @@ def make_data(seed):
     return X, y
 
 
-def torch_model(cell, nonlinearity, num_layers, bidirectional, seed):
+def torch_model(cell, nonlinearity, num_layers, bidirectional, seed, input_size=F):
     torch.manual_seed(seed)
     kwargs = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=False)
     if cell == "rnn":
-        rnn = torch.nn.RNN(F, H, nonlinearity=nonlinearity, **kwargs)
+        rnn = torch.nn.RNN(input_size, H, nonlinearity=nonlinearity, **kwargs)
     elif cell == "gru":
-        rnn = torch.nn.GRU(F, H, **kwargs)
+        rnn = torch.nn.GRU(input_size, H, **kwargs)
     else:
-        rnn = torch.nn.LSTM(F, H, **kwargs)
+        rnn = torch.nn.LSTM(input_size, H, **kwargs)
     D = 2 if bidirectional else 1
     linear = torch.nn.Linear(H * D, C)
     return rnn.double(), linear.double()
@@ -55,7 +55,7 @@ def torch_model(cell, nonlinearity, num_layers, bidirectional, seed):
 def torch_logits(rnn, linear, X, pooling):
     """Logits of the ragged sequences X, in their order."""
     D = 2 if rnn.bidirectional else 1
-    packed = pack_sequence([torch.from_numpy(x) for x in X], enforce_sorted=False)
+    packed = pack_sequence([torch.as_tensor(x) for x in X], enforce_sorted=False)
     out, h_n = rnn(packed)
     if isinstance(h_n, tuple):  # LSTM: (h_n, c_n)
         h_n = h_n[0]
@@ -151,3 +151,67 @@ def test_torch_parity(cell, nonlinearity, num_layers, bidirectional, pooling):
     with torch.no_grad():
         proba_after = torch.softmax(torch_logits(rnn, linear, X, pooling), dim=1)
     assert_allclose(clf.predict_proba(X), proba_after.numpy(), rtol=0, atol=ATOL)
+
+
+# ---------------------------------------------------------------------------
+# With an embedding: torch.nn.Embedding(V, E) in front, one-hot token input
+# ---------------------------------------------------------------------------
+
+V, E = 9, 5
+
+
+@pytest.mark.parametrize(
+    "num_layers, bidirectional", [(1, False), (1, True), (2, True)],
+    ids=["1layer", "1layer-bi", "2layers-bi"],
+)
+@pytest.mark.parametrize("cell, nonlinearity", CELLS, ids=CELL_IDS)
+def test_torch_parity_embedding(cell, nonlinearity, num_layers, bidirectional):
+    from skrnn import OneHotSequences
+
+    rng = np.random.RandomState(1)
+    offsets = np.r_[0, np.cumsum(LENGTHS)]
+    ids = rng.randint(0, V - 2, size=offsets[-1])  # two slots never used
+    X = OneHotSequences(ids, offsets, V, dtype=np.float64)
+    y = rng.permutation(np.arange(len(LENGTHS)) % C)
+    rnn, linear = torch_model(
+        cell, nonlinearity, num_layers, bidirectional, seed=1, input_size=E
+    )
+    embedding = torch.nn.Embedding(V, E).double()
+    sentences = [torch.from_numpy(ids[a:b]) for a, b in zip(offsets[:-1], offsets[1:])]
+
+    def logits():
+        return torch_logits(rnn, linear, [embedding(s) for s in sentences], "max")
+
+    clf = RNNClassifier(
+        cell=cell, nonlinearity=nonlinearity, hidden_size=H, num_layers=num_layers,
+        bidirectional=bidirectional, pooling="max", embedding_size=E, solver="sgd",
+        momentum=0, learning_rate=LEARNING_RATE, alpha=0, batch_size=len(y),
+        shuffle=False, max_iter=1, warm_start=True, random_state=0,
+    )
+    fit_quietly(clf, X, y)
+    initial = torch_weights(rnn, linear)
+    initial["weight_embedding"] = embedding.weight.detach().numpy().copy()
+    assert set(clf.weights_) == set(initial)
+    for name, value in initial.items():
+        assert clf.weights_[name].shape == value.shape, name
+        clf.weights_[name][...] = value
+
+    out = logits()
+    assert_allclose(
+        clf.predict_proba(X), torch.softmax(out, dim=1).detach().numpy(),
+        rtol=0, atol=ATOL,
+    )
+    loss = torch.nn.CrossEntropyLoss()(out, torch.from_numpy(y))
+    parameters = [*embedding.parameters(), *rnn.parameters(), *linear.parameters()]
+    optimizer = torch.optim.SGD(parameters, lr=LEARNING_RATE)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    fit_quietly(clf, X, y)  # the row-sparse SGD path: plain SGD, alpha=0
+    stepped = torch_weights(rnn, linear)
+    stepped["weight_embedding"] = embedding.weight.detach().numpy()
+    # Rows of unused tokens stay; the others moved.
+    moved = np.abs(stepped["weight_embedding"] - initial["weight_embedding"]).max(axis=1)
+    assert (moved[: V - 2] > 1e-6).any() and (moved[V - 2 :] == 0).all()
+    for name, value in stepped.items():
+        assert_allclose(clf.weights_[name], value, rtol=0, atol=ATOL, err_msg=name)
