@@ -51,9 +51,12 @@ from ._sequences import (
     pack,
 )
 
-# Sequences per minibatch when predicting (prediction keeps no activations
-# for a backward pass, so larger batches are cheap).
-_PREDICT_BATCH = 512
+# Size of a prediction chunk, in elements of its widest per-row array (the
+# packed input projection, rows x gates x hidden x directions): 2**22 is
+# 32 MiB in float64. Prediction keeps no activations for a backward pass, so
+# a chunk can hold many sequences; fewer chunks mean fewer Python-level
+# steps, which is most of the time at small hidden sizes.
+_PREDICT_ELEMENTS = 2**22
 
 
 def _stochastic(estimator):
@@ -923,12 +926,24 @@ n_features), list of arrays, or OneHotSequences
         proba = self._proba(network, params, sequences, indices)
         return proba.argmax(axis=1)
 
-    def _batches(self, sequences, indices):
-        """Packed batches over ``indices``, longest first, for inference."""
+    def _batches(self, network, sequences, indices):
+        """Packed batches over ``indices``, longest first, for inference.
+
+        Each batch holds at most ``_PREDICT_ELEMENTS`` elements in its widest
+        per-row array (at least one sequence).
+        """
         lengths = sequences.lengths[indices]
-        indices = indices[np.argsort(-lengths, kind="stable")]
-        for start in range(0, len(indices), _PREDICT_BATCH):
-            yield pack(sequences, indices[start : start + _PREDICT_BATCH])
+        order = np.argsort(-lengths, kind="stable")
+        indices = indices[order]
+        width = network.cell.n_gates * network.hidden_size * network.directions
+        max_rows = max(1, _PREDICT_ELEMENTS // width)
+        rows = np.cumsum(np.maximum(lengths[order], 1))
+        start = 0
+        while start < len(indices):
+            done = rows[start - 1] if start else 0
+            stop = max(start + 1, int(np.searchsorted(rows, done + max_rows, side="right")))
+            yield pack(sequences, indices[start:stop])
+            start = stop
 
     def _proba(self, network, params, sequences, indices=None):
         if indices is None:
@@ -939,7 +954,7 @@ n_features), list of arrays, or OneHotSequences
             (len(indices), params["weight_out"].shape[0]),
             dtype=params["weight_out"].dtype,
         )
-        for batch in self._batches(sequences, indices):
+        for batch in self._batches(network, sequences, indices):
             proba[position[batch.order]] = network.predict_proba(params, batch)
         return proba
 
@@ -1025,7 +1040,7 @@ n_features), list of arrays, or OneHotSequences
             )
         network = self._make_network()
         states = [None] * len(sequences)
-        for batch in self._batches(sequences, np.arange(len(sequences))):
+        for batch in self._batches(network, sequences, np.arange(len(sequences))):
             out = network.hidden_states(self.weights_, batch, layer)
             for j, (i, length) in enumerate(zip(batch.order, batch.lengths)):
                 states[i] = out[batch.step_starts[:length] + j]

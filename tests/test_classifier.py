@@ -167,23 +167,27 @@ def test_empty_sequence_is_predicted_from_initial_state(fitted_ragged):
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
-def test_predictions_do_not_depend_on_batch_size(cell):
+def test_predictions_do_not_depend_on_batch_size(cell, monkeypatch):
+    import skrnn._classifier as module
+
     X, y = ragged_data(n=40)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = RNNClassifier(
             hidden_size=5, cell=cell, bidirectional=True, max_iter=2, random_state=0
         ).fit(X, y)
-    a = clf.predict_proba(X)
-    for size in (1, 7):
-        import skrnn._classifier as module
-
-        old = module._PREDICT_BATCH
-        module._PREDICT_BATCH = size
-        try:
-            assert_allclose(clf.predict_proba(X), a, rtol=0, atol=1e-12)
-        finally:
-            module._PREDICT_BATCH = old
+    a, states = clf.predict_proba(X), clf.hidden_states(X)
+    width = clf._make_network().cell.n_gates * 5 * 2
+    # one sequence per chunk, then chunks of about 7 sequences' rows
+    n_chunks = []
+    for budget in (1, 7 * 4 * width):
+        monkeypatch.setattr(module, "_PREDICT_ELEMENTS", budget)
+        n_chunks.append(len(list(clf._batches(clf._make_network(), clf._validated(X),
+                                              np.arange(len(X))))))
+        assert_allclose(clf.predict_proba(X), a, rtol=0, atol=1e-12)
+        for s, expected in zip(clf.hidden_states(X), states):
+            assert_allclose(s, expected, rtol=0, atol=1e-12)
+    assert n_chunks[0] == len(X) and 1 < n_chunks[1] < len(X)
 
 
 def test_sample_weight_equals_repetition_full_batch():

@@ -115,7 +115,7 @@ def _gradient_times_input(classifier, sequences):
     weights = classifier.weights_
     n_classes = len(classifier.classes_)
     flat = np.zeros((len(sequences.values), n_classes), dtype=sequences.dtype)
-    for batch in classifier._batches(sequences, np.arange(len(sequences))):
+    for batch in classifier._batches(network, sequences, np.arange(len(sequences))):
         step = np.repeat(np.arange(batch.n_steps), batch.batch_sizes)
         position = sequences.offsets[batch.order[batch.row_of]] + step
         for c in range(n_classes):
