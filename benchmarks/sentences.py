@@ -1,20 +1,24 @@
-"""TREC question classification: a tuned recurrent pipeline beside tf-idf + LR.
+"""TREC question classification: recurrent pipelines beside tf-idf + LR.
 
 Trains on the TREC question set (Li and Roth, 2002; 5,452 training and 500
 test questions, 6 coarse classes) read with `skrnn.datasets.load_sentences`.
 
 * The recurrent model is ``make_pipeline(OneHotSequenceTransformer(),
-  RNNClassifier(cell=...))``, tuned by a 3-fold GridSearchCV over
-  ``hidden_size`` and ``learning_rate`` on the training part only, then refit
-  on all of it and scored once on the test part.
+  RNNClassifier(cell=...))``, one per ``--cell``, in one of three presets:
+  ``search`` tunes it by a 3-fold GridSearchCV over ``hidden_size`` and
+  ``learning_rate`` on the training part only, then refits on all of it;
+  ``default`` fits the plain defaults; ``recommended`` fits the recommended
+  text configuration (`RECOMMENDED_PARAMS`). Each is scored once on the test
+  part.
 * The baseline is ``make_pipeline(TfidfVectorizer(ngram_range=(1, 2)),
-  LogisticRegression(C=...))`` with C chosen by the same 3-fold search.
+  LogisticRegression(C=...))`` with C chosen by a 3-fold search.
 
 The data are read from ``../shared/data/trec/{train,test}.tsv`` relative to
 the repository root (``--train`` and ``--test`` override). Run::
 
     python benchmarks/sentences.py                     # Elman cell, default grid
-    python benchmarks/sentences.py --cell gru
+    python benchmarks/sentences.py --cell rnn,gru,lstm --preset default
+    python benchmarks/sentences.py --cell gru --preset recommended
     python benchmarks/sentences.py --cell lstm --hidden-size 128 \\
         --params '{"bidirectional": true, "pooling": "max", "dropout": 0.5}'
 
@@ -50,14 +54,30 @@ from skrnn.datasets import load_sentences
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "trec"
 
-# Settings of RNNClassifier fixed for this benchmark unless --params says
-# otherwise: small batches and early stopping on a stratified 10 % of the
-# training part (chosen on CV of the training set, see RESULTS.md).
+# --preset search: settings of RNNClassifier fixed during the grid search
+# unless --params says otherwise: small batches and early stopping on a
+# stratified 10 % of the training part.
 DEFAULT_PARAMS = {
     "batch_size": 32,
     "early_stopping": True,
     "n_iter_no_change": 4,
     "validation_fraction": 0.1,
+}
+
+# --preset recommended: the recommended configuration for sentence
+# classification, chosen on a dev split of the TREC training part (see
+# RESULTS.md); the same as in RNNClassifier's docstring and the README.
+RECOMMENDED_TRANSFORMER = {"min_frequency": 2}
+RECOMMENDED_PARAMS = {
+    "hidden_size": 256,
+    "embedding_size": 256,
+    "bidirectional": True,
+    "pooling": "max",
+    "dropout": 0.5,
+    "input_dropout": 0.5,
+    "learning_rate": 0.002,
+    "batch_size": 64,
+    "max_iter": 12,
 }
 
 
@@ -69,6 +89,14 @@ def ints(text):
     return [int(v) for v in text.split(",")]
 
 
+def cells(text):
+    names = text.split(",")
+    unknown = sorted(set(names) - {"rnn", "gru", "lstm"})
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown cell(s) {unknown}; use rnn, gru, lstm")
+    return names
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         description="TREC question classification: skrnn's RNNClassifier "
@@ -78,7 +106,17 @@ def build_parser():
                         help="training file (default: %(default)s)")
     parser.add_argument("--test", type=Path, default=DATA / "test.tsv",
                         help="test file (default: %(default)s)")
-    parser.add_argument("--cell", choices=["rnn", "gru", "lstm"], default="rnn")
+    parser.add_argument("--cell", type=cells, default=["rnn"], metavar="CELL[,CELL...]",
+                        help="rnn, gru and/or lstm, comma-separated; one model "
+                        "per cell (default: rnn)")
+    parser.add_argument("--preset", choices=["search", "default", "recommended"],
+                        default="search",
+                        help="'search': GridSearchCV over --hidden-size x "
+                        "--learning-rate with --params; 'default': the plain "
+                        "make_pipeline(OneHotSequenceTransformer(), "
+                        "RNNClassifier(cell=...)), no search; 'recommended': the "
+                        "recommended text configuration, no search "
+                        "(default: search)")
     parser.add_argument("--grid", choices=["small", "none"], default="small",
                         help="'small': 3-fold GridSearchCV over --hidden-size x "
                         "--learning-rate; 'none': fit the first value of each, "
@@ -212,47 +250,72 @@ def main(argv=None):
             print(f"  refit time: {fit_time:.1f} s, total search time: {total:.1f} s")
             print()
 
+        for cell in args.cell:
+            recurrent(cell, args, X_train, y_train, X_test, y_test)
+            print()
+    return 0
+
+
+def recurrent(cell, args, X_train, y_train, X_test, y_test):
+    """Fit (or search and refit) one recurrent pipeline and score it on test."""
+    transformer_params = {}
+    if args.preset == "search":
         params = {**DEFAULT_PARAMS, "max_iter": args.max_iter, **args.params}
-        rnn = make_pipeline(
-            OneHotSequenceTransformer(),
-            RNNClassifier(cell=args.cell, random_state=args.random_state, **params),
-        )
+    elif args.preset == "default":
+        params = dict(args.params)
+    else:
+        params = {**RECOMMENDED_PARAMS, **args.params}
+        transformer_params = dict(RECOMMENDED_TRANSFORMER)
+    rnn = make_pipeline(
+        OneHotSequenceTransformer(**transformer_params),
+        RNNClassifier(cell=cell, random_state=args.random_state, **params),
+    )
+    grid = {}
+    if args.preset == "search":
         grid = {
             "rnnclassifier__hidden_size": args.hidden_size,
             "rnnclassifier__learning_rate": args.learning_rate,
         }
-        fixed = {k: v for k, v in rnn[-1].get_params().items()
-                 if v != RNNClassifier().get_params()[k]}
-        print(f"recurrent: OneHotSequenceTransformer -> RNNClassifier({fixed})")
+    defaults = RNNClassifier().get_params()
+    fixed = {k: v for k, v in rnn[-1].get_params().items() if v != defaults[k]}
+    print(f"recurrent ({args.preset}): OneHotSequenceTransformer({transformer_params}) "
+          f"-> RNNClassifier({fixed})")
+    if grid:
         model, best, cv, fit_time, total, results = search(
             rnn, grid, X_train, y_train, args
         )
-        if args.verbose:  # show the refit's epochs by refitting once more
-            model[-1].set_params(verbose=True)
-            start = time.perf_counter()
-            model.fit(X_train, y_train)
-            fit_time = time.perf_counter() - start
-        print_cv_table(results, list(grid))
-        clf = model[-1]
+    else:
         start = time.perf_counter()
-        accuracy = model.score(X_test, y_test)
-        predict_time = time.perf_counter() - start
+        model = rnn.fit(X_train, y_train)
+        fit_time = total = time.perf_counter() - start
+        best, cv, results = {}, None, None
+    if args.verbose:  # show the refit's epochs by refitting once more
+        model[-1].set_params(verbose=True)
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_time = time.perf_counter() - start
+    print_cv_table(results, list(grid))
+    clf = model[-1]
+    start = time.perf_counter()
+    accuracy = model.score(X_test, y_test)
+    predict_time = time.perf_counter() - start
+    if grid:
         print(f"  best params: {best}" + ("" if cv is None else f", CV accuracy {cv:.4f}"))
-        stop = (
-            f"best validation accuracy {clf.best_validation_score_:.4f}"
-            if clf.validation_scores_ is not None
-            else f"final loss {clf.loss_curve_[-1]:.4f}"
-        )
-        print(
-            f"  refit: {clf.n_iter_} epochs (max_iter={clf.max_iter}), {stop}, "
-            f"{model[0].n_token_slots_} token slots"
-        )
-        print(f"  test accuracy: {accuracy:.4f}")
-        print(
-            f"  refit time: {fit_time:.1f} s, total search time: {total:.1f} s, "
-            f"predicting the test set: {predict_time:.2f} s"
-        )
-    return 0
+    stop = (
+        f"best validation accuracy {clf.best_validation_score_:.4f}"
+        if clf.validation_scores_ is not None
+        else f"final loss {clf.loss_curve_[-1]:.4f}"
+    )
+    print(
+        f"  {'refit' if grid else 'fit'}: {clf.n_iter_} epochs (max_iter={clf.max_iter}), "
+        f"{stop}, {model[0].n_token_slots_} token slots"
+    )
+    print(f"  test accuracy: {accuracy:.4f}")
+    print(
+        f"  {'refit' if grid else 'fit'} time: {fit_time:.1f} s"
+        + (f", total search time: {total:.1f} s" if grid else "")
+        + f", predicting the test set: {predict_time:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -268,6 +268,16 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
     by length and packed time-major, so no arithmetic is spent on padding.
     Input of dtype float32 gives a float32 model; anything else, float64.
 
+    The defaults suit short sequences and small data. For sentence
+    classification the recommended configuration, chosen on a dev split of
+    the TREC training set (``benchmarks/RESULTS.md``), is
+    ``make_pipeline(OneHotSequenceTransformer(min_frequency=2),
+    RNNClassifier(cell='gru', hidden_size=256, embedding_size=256,
+    bidirectional=True, pooling='max', dropout=0.5, input_dropout=0.5,
+    learning_rate=0.002, batch_size=64, max_iter=12))``: 0.890 test accuracy
+    on TREC against 0.886 for tf-idf + LogisticRegression and 0.860 for the
+    default ``cell='gru'`` pipeline.
+
     Examples
     --------
     >>> import numpy as np
