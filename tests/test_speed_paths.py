@@ -171,3 +171,28 @@ def test_inference_without_cache_equals_training_forward(cell, bidirectional):
     assert all(c is None for c in cache["layers"][-1]["cells"])
     trained, _ = network.forward(views, batch, train=True)
     assert_allclose(proba, trained, rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gate_nonlinearities_through_tanh_equal_expit_and_tanh(dtype):
+    """The gated cells' one-tanh form of [sigmoid, sigmoid, tanh, sigmoid]."""
+    from scipy.special import expit
+
+    from skrnn._cells import _gate_scale_shift
+
+    H = 5
+    z = np.r_[np.linspace(-120, 120, 2001), -1e4, 1e4, 0.0, 0.0]
+    a = np.tile(z[:, np.newaxis], (1, 4 * H))  # every value in every gate
+    scale, shift = _gate_scale_shift(H, dtype)
+    got = a.astype(dtype) * scale
+    np.tanh(got, out=got)
+    got *= scale
+    got += shift
+    assert got.dtype == dtype
+    expected = np.hstack([expit(a[:, : 2 * H]), np.tanh(a[:, 2 * H : 3 * H]),
+                          expit(a[:, 3 * H :])])
+    assert np.abs(got - expected).max() <= np.finfo(dtype).eps
+    sigmoid = got[:, np.r_[0 : 2 * H, 3 * H : 4 * H]]
+    assert np.all((sigmoid >= 0) & (sigmoid <= 1))
+    assert np.all(sigmoid[-1] == 0.5) and np.all(sigmoid[-4] == 0)
+    assert np.all(sigmoid[-3] == 1)
