@@ -98,11 +98,13 @@ def _accumulate_product(out, x, w_hh, transpose=False):
     out += x @ (w_hh if transpose else w_hh.T)
 
 
-def _weight_gradient(batch, reverse, d_a, states):
-    """``d_W_hh = sum_rows d_a^T h_prev``: one product over every row that has
-    a previous state (the others multiply a zero state)."""
-    rows, previous = batch.recurrent_rows(reverse)
-    return d_a[rows].T @ states[previous]
+def _weight_gradient(d_a, h_prev):
+    """``d_W_hh = sum_rows d_a^T h_prev``: one product over all rows, ``h_prev``
+    from `_previous_states` (a sequence's first row multiplies the zero
+    initial state and adds nothing). Gathering ``h_prev`` (H wide) instead
+    of the rows of ``d_a`` that have a previous state (G * H wide) copies a
+    G-th of the memory."""
+    return d_a.T @ h_prev
 
 
 def _dh_init(d_hn, shape, dtype):
@@ -203,7 +205,7 @@ class ElmanCell:
             k, _ = _previous(batch, reverse, t)
             if k:
                 np.matmul(d_a_t[:k], w_hh, out=dh[:k])
-        d_w_hh = _weight_gradient(batch, reverse, d_a, h)
+        d_w_hh = _weight_gradient(d_a, _previous_states(batch, reverse, h))
         return d_a, d_w_hh, d_a.sum(axis=0)
 
 
@@ -305,7 +307,7 @@ class GRUCell:
                 dh_t *= z[rows]
                 _accumulate_product(dh[:k], d_gh_t[:k], w_hh, transpose=True)
         d_gx[:, : 2 * H] = d_gh[:, : 2 * H]
-        d_w_hh = _weight_gradient(batch, reverse, d_gh, h)
+        d_w_hh = _weight_gradient(d_gh, h_prev)
         return d_gx, d_w_hh, d_gh.sum(axis=0)
 
 
@@ -419,7 +421,7 @@ class LSTMCell:
             if k:
                 dc_t *= f[rows]
                 np.matmul(d_a_t[:k], w_hh, out=dh[:k])
-        d_w_hh = _weight_gradient(batch, reverse, d_a, h)
+        d_w_hh = _weight_gradient(d_a, _previous_states(batch, reverse, h))
         return d_a, d_w_hh, d_a.sum(axis=0)
 
 

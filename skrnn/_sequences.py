@@ -372,16 +372,6 @@ class PackedBatch:
             previous[has] = self.step_starts[step[has] + 1] + j[has]
         return previous
 
-    def recurrent_rows(self, reverse):
-        """(rows, previous): the packed rows that have a previous state, and
-        the packed row of that state (see `previous_rows`)."""
-        key = ("recurrent", bool(reverse))
-        if key not in self._memo:
-            previous = self.previous_rows(reverse)
-            rows = np.flatnonzero(previous < self.n_rows)
-            self._memo[key] = rows, previous[rows]
-        return self._memo[key]
-
     def token_groups(self, dtype):
         """(tokens, S) for one-hot input: the distinct token ids of the batch
         (sorted) and the sparse (n_tokens, n_rows) CSR matrix of ones with
