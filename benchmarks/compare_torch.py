@@ -310,7 +310,8 @@ def main(argv=None):
     hidden_sizes = [int(h) for h in args.hidden_sizes.split(",")]
     dtypes = [np.dtype(d).type for d in args.dtypes.split(",")]
 
-    blas = [f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
+    blas = [f"{i['internal_api']} {i.get('version')} {i.get('architecture')} kernels "
+            f"({i['num_threads']} threads)"
             for i in threadpool_info() if i["user_api"] == "blas"]
     print(f"python {platform.python_version()}, numpy {np.__version__}, scipy "
           f"{scipy.__version__}, scikit-learn {sklearn.__version__}, skrnn "

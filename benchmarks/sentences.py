@@ -152,7 +152,8 @@ def build_parser():
 def header(args, blas_threads):
     cores = os.cpu_count()
     blas = ", ".join(
-        f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
+        f"{i['internal_api']} {i.get('version')} {i.get('architecture')} kernels "
+        f"({i['num_threads']} threads)"
         for i in threadpool_info()
         if i["user_api"] == "blas"
     )
