@@ -1,0 +1,54 @@
+"""Smoke tests of the benchmark scripts on tiny generated data, so that they
+keep running as the package changes (their measurements are in
+benchmarks/RESULTS.md, never asserted here)."""
+
+import importlib.util
+import warnings
+from pathlib import Path
+
+import pytest
+
+from skrnn.datasets import make_questions
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def tiny_tsv(tmp_path):
+    sentences, labels = make_questions(60, random_state=0)
+    path = tmp_path / "tiny.tsv"
+    path.write_text(
+        "label\ttext\n" + "".join(f"{y}\t{s}\n" for y, s in zip(labels, sentences))
+    )
+    return path
+
+
+@pytest.mark.parametrize("preset", ["search", "default", "recommended"])
+def test_sentences_presets_run(preset, tiny_tsv, capsys):
+    sentences = load_script("sentences")
+    params = '{"max_iter": 1, "hidden_size": 3, "embedding_size": 2}'
+    argv = ["--train", str(tiny_tsv), "--test", str(tiny_tsv), "--cell", "rnn,gru",
+            "--preset", preset, "--params", params, "--hidden-size", "3",
+            "--learning-rate", "0.01", "--folds", "2", "--n-jobs", "1", "--C", "1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert sentences.main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.count(f"recurrent ({preset})") == 2
+    assert out.count("test accuracy") == 3  # the baseline and two cells
+    if preset == "recommended":
+        assert "'min_frequency': 2" in out and "'bidirectional': True" in out
+
+
+def test_sentences_rejects_unknown_cell(tiny_tsv, capsys):
+    sentences = load_script("sentences")
+    with pytest.raises(SystemExit):
+        sentences.main(["--train", str(tiny_tsv), "--cell", "rnn,transformer"])
+    assert "unknown cell(s) ['transformer']" in capsys.readouterr().err
