@@ -86,7 +86,12 @@ class OneHotSequenceTransformer(
     min_frequency : int >= 1 or float in (0, 1), default=1
         Tokens seen fewer times than this in the training data are
         infrequent and go to the out-of-vocabulary slot. A float is a
-        fraction of all token occurrences in the training data.
+        fraction of all token occurrences in the training data. With the
+        default 1 the out-of-vocabulary slot never occurs in training, so a
+        model learns nothing for it and reads words first seen at prediction
+        time through its untrained initial weights; 2 (rare training words
+        stand in for unknown ones) did better on text (see
+        ``benchmarks/RESULTS.md``).
     max_tokens : int >= 1, default=None
         Keep at most this many tokens in the vocabulary (the
         out-of-vocabulary slot comes on top): the most frequent ones, ties
