@@ -122,7 +122,8 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
         one-hot input a lookup table, as ``torch.nn.Embedding(V, E)``
         followed by the recurrent layer. Its rows are shared by the gates and
         both directions, so each update to a word's embedding moves its
-        input to every gate at once; on text this learns rare words faster.
+        input to every gate at once. The recommended text configuration
+        (Notes) uses one.
 
     pooling : {'last', 'mean', 'max'}, default='last'
         The summary of a sequence fed to the output layer: the last layer's

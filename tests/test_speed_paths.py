@@ -174,25 +174,25 @@ def test_inference_without_cache_equals_training_forward(cell, bidirectional):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_gate_nonlinearities_through_tanh_equal_expit_and_tanh(dtype):
-    """The gated cells' one-tanh form of [sigmoid, sigmoid, tanh, sigmoid]."""
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_gate_activations_through_tanh_equal_expit_and_tanh(cell, dtype):
+    """The gated cells' one-tanh form: sigmoid gates equal expit, and the
+    tanh gate tanh, to one unit in the last place, at every magnitude."""
     from scipy.special import expit
 
-    from skrnn._cells import _gate_scale_shift
+    from skrnn._cells import _gate_activations, _gate_scale_shift
 
-    H = 5
-    z = np.r_[np.linspace(-120, 120, 2001), -1e4, 1e4, 0.0, 0.0]
-    a = np.tile(z[:, np.newaxis], (1, 4 * H))  # every value in every gate
-    scale, shift = _gate_scale_shift(H, dtype)
-    got = a.astype(dtype) * scale
-    np.tanh(got, out=got)
-    got *= scale
-    got += shift
+    H, n_gates = 5, {"gru": 3, "lstm": 4}[cell]
+    z = np.r_[np.linspace(-120, 120, 2001), -1e4, 1e4, 0.0]
+    a = np.tile(z[:, np.newaxis], (1, n_gates * H))  # every value in every gate
+    scale, shift = _gate_scale_shift(n_gates, 2, H, dtype)
+    got = _gate_activations(a.astype(dtype) * scale, scale, shift)
     assert got.dtype == dtype
-    expected = np.hstack([expit(a[:, : 2 * H]), np.tanh(a[:, 2 * H : 3 * H]),
-                          expit(a[:, 3 * H :])])
+    tanh_columns = np.zeros(n_gates * H, dtype=bool)
+    tanh_columns[2 * H : 3 * H] = True
+    expected = np.where(tanh_columns, np.tanh(a), expit(a))
     assert np.abs(got - expected).max() <= np.finfo(dtype).eps
-    sigmoid = got[:, np.r_[0 : 2 * H, 3 * H : 4 * H]]
+    sigmoid = got[:, ~tanh_columns]
     assert np.all((sigmoid >= 0) & (sigmoid <= 1))
-    assert np.all(sigmoid[-1] == 0.5) and np.all(sigmoid[-4] == 0)
-    assert np.all(sigmoid[-3] == 1)
+    assert np.all(sigmoid[-1] == 0.5) and np.all(sigmoid[-3] == 0)
+    assert np.all(sigmoid[-2] == 1)
