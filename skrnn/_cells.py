@@ -124,13 +124,27 @@ def _accumulate_product(out, x, w_hh, transpose=False):
     out += x @ (w_hh if transpose else w_hh.T)
 
 
+def _row_major(w_hh):
+    """``W_hh`` as a C-contiguous (G * H, H) array, for the backward's
+    ``d_a W_hh``. The network stores W_hh transposed, so that the forward's
+    ``h W_hh^T`` reads C-contiguous memory; OpenBLAS multiplies by the
+    transposed operand up to 1.7x slower (float32, H = 512). One copy per
+    backward pass, against one product per step."""
+    return np.ascontiguousarray(w_hh)
+
+
 def _weight_gradient(d_a, h_prev):
     """``d_W_hh = sum_rows d_a^T h_prev``: one product over all rows, ``h_prev``
     from `_previous_states` (a sequence's first row multiplies the zero
     initial state and adds nothing). Gathering ``h_prev`` (H wide) instead
     of the rows of ``d_a`` that have a previous state (G * H wide) copies a
-    G-th of the memory."""
-    return d_a.T @ h_prev
+    G-th of the memory.
+
+    Computed as ``(h_prev^T d_a)^T``: a (G * H, H) view of an (H, G * H)
+    C-contiguous product, the layout in which the network stores W_hh, so
+    that adding it into the gradient reads both arrays in order (1.3x to
+    1.7x faster than adding a transposed copy at H = 512)."""
+    return (h_prev.T @ d_a).T
 
 
 def _dh_init(d_hn, shape, dtype):
@@ -222,6 +236,7 @@ class ElmanCell:
         s, sizes = batch.step_starts, batch.batch_sizes
         f_prime = DERIVATIVES[self.nonlinearity](h)  # f'(a_t), all rows
         d_a = np.empty_like(h)
+        w_hh = _row_major(w_hh)
         dh = _dh_init(d_hn, (batch.batch, h.shape[1]), h.dtype)
         for t in reversed(list(_steps(batch, reverse))):
             b, rows = sizes[t], slice(s[t], s[t + 1])
@@ -316,6 +331,7 @@ class GRUCell:
         d_gh = np.empty_like(rzn)  # gradient of gh_t, (n_rows, 3H)
         d_gh3 = d_gh.reshape(-1, 3, H)
         d_gx = np.empty_like(rzn)
+        w_hh = _row_major(w_hh)
         dh = _dh_init(d_hn, (batch.batch, H), h.dtype)
         for t in reversed(list(_steps(batch, reverse))):
             b, rows = sizes[t], slice(s[t], s[t + 1])
@@ -407,6 +423,7 @@ class LSTMCell:
         factors = factors.reshape(-1, 3, H)
         d_a = np.empty_like(ifgo)
         d_a4 = d_a.reshape(-1, 4, H)
+        w_hh = _row_major(w_hh)
         dh = _dh_init(d_hn, (batch.batch, H), h.dtype)
         dc = np.zeros((batch.batch, H), dtype=h.dtype)
         scratch = np.empty((batch.batch, H), dtype=h.dtype)
