@@ -128,7 +128,7 @@ def _row_major(w_hh):
     """``W_hh`` as a C-contiguous (G * H, H) array, for the backward's
     ``d_a W_hh``. The network stores W_hh transposed, so that the forward's
     ``h W_hh^T`` reads C-contiguous memory; OpenBLAS multiplies by the
-    transposed operand up to 1.7x slower (float32, H = 512). One copy per
+    transposed operand 1.3x to 1.7x slower (float32, H = 512). One copy per
     backward pass, against one product per step."""
     return np.ascontiguousarray(w_hh)
 

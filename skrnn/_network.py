@@ -532,7 +532,8 @@ class RecurrentNetwork:
                             grads, sparse, "weight_ih" + sfx, batch, d_gx, True
                         )
                     else:
-                        grads["weight_ih" + sfx] += d_gx.T @ x
+                        # made in the transposed layout W_ih is stored in
+                        grads["weight_ih" + sfx] += (x.T @ d_gx).T
                 if k > 0 or input_gradient or embedding:
                     if k == 0 and gather:
                         d_x = np.einsum("rg,rg->r", d_gx, w_ih.T[x])
