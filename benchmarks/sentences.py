@@ -22,6 +22,14 @@ the repository root (``--train`` and ``--test`` override). Run::
     python benchmarks/sentences.py --cell lstm --hidden-size 128 \\
         --params '{"bidirectional": true, "pooling": "max", "dropout": 0.5}'
 
+``--dev 1000`` holds out a stratified 1,000-sentence split of the training
+file (``random_state=0``), trains on the rest and scores on the split; the
+test file is then not read. That is how choices are made without looking at
+the test part (the dev table of RESULTS.md)::
+
+    python benchmarks/sentences.py --cell gru --preset recommended --dev 1000 \\
+        --no-baseline --random-state 1 --params '{"alpha": 0.0}'
+
 BLAS threads: the search runs ``--n-jobs`` processes, each limited by joblib to
 ``cores // n_jobs`` BLAS threads; the refit in the main process is limited the
 same way (``--blas-threads`` overrides). The per-step products of a recurrent
@@ -44,7 +52,7 @@ import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -136,6 +144,12 @@ def build_parser():
                         metavar="JSON", help="other RNNClassifier parameters, "
                         "e.g. '{\"bidirectional\": true, \"pooling\": \"max\"}'; "
                         f"defaults here: {json.dumps(DEFAULT_PARAMS)}")
+    parser.add_argument("--dev", type=int, default=None, metavar="N",
+                        help="hold out a stratified split of N training "
+                        "sentences (train_test_split, random_state=0), train "
+                        "on the rest and score on it instead of the test file, "
+                        "which is then not read: how RESULTS.md's dev table "
+                        "was made (default: score on the test file)")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--blas-threads", type=int, default=None,
@@ -203,7 +217,8 @@ def print_cv_table(cv_results, names):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    for name in ("train", "test"):
+    args.scored_on = "dev" if args.dev else "test"
+    for name in ("train",) if args.dev else ("train", "test"):
         path = getattr(args, name)
         if not path.is_file():
             print(
@@ -225,14 +240,20 @@ def main(argv=None):
     with threadpool_limits(limits=blas_threads, user_api="blas"):
         header(args, blas_threads)
         X_train, y_train = load_sentences(args.train)
-        X_test, y_test = load_sentences(args.test)
+        if args.dev:
+            X_train, X_test, y_train, y_test = train_test_split(
+                X_train, y_train, test_size=args.dev, stratify=y_train,
+                random_state=0,
+            )
+        else:
+            X_test, y_test = load_sentences(args.test)
         classes, counts = np.unique(y_train, return_counts=True)
         print(
-            f"data: {len(X_train)} training, {len(X_test)} test sentences; "
-            f"classes {dict(zip(classes.tolist(), counts.tolist()))}"
+            f"data: {len(X_train)} training, {len(X_test)} {args.scored_on} "
+            f"sentences; classes {dict(zip(classes.tolist(), counts.tolist()))}"
         )
         print(f"model selection: {args.folds}-fold stratified CV on the training "
-              "set only; the test set is scored once per model")
+              f"set only; the {args.scored_on} set is scored once per model")
         print()
 
         if not args.no_baseline:
@@ -247,7 +268,7 @@ def main(argv=None):
             print("baseline: TfidfVectorizer(ngram_range=(1, 2)) -> LogisticRegression")
             print_cv_table(results, list(grid))
             print(f"  best params: {best}" + ("" if cv is None else f", CV accuracy {cv:.4f}"))
-            print(f"  test accuracy: {model.score(X_test, y_test):.4f}")
+            print(f"  {args.scored_on} accuracy: {model.score(X_test, y_test):.4f}")
             print(f"  refit time: {fit_time:.1f} s, total search time: {total:.1f} s")
             print()
 
@@ -311,11 +332,11 @@ def recurrent(cell, args, X_train, y_train, X_test, y_test):
         f"  {'refit' if grid else 'fit'}: {clf.n_iter_} epochs (max_iter={clf.max_iter}), "
         f"{stop}, {model[0].n_token_slots_} token slots"
     )
-    print(f"  test accuracy: {accuracy:.4f}")
+    print(f"  {args.scored_on} accuracy: {accuracy:.4f}")
     print(
         f"  {'refit' if grid else 'fit'} time: {fit_time:.1f} s"
         + (f", total search time: {total:.1f} s" if grid else "")
-        + f", predicting the test set: {predict_time:.2f} s"
+        + f", predicting the {args.scored_on} set: {predict_time:.2f} s"
     )
 
 

@@ -52,3 +52,17 @@ def test_sentences_rejects_unknown_cell(tiny_tsv, capsys):
     with pytest.raises(SystemExit):
         sentences.main(["--train", str(tiny_tsv), "--cell", "rnn,transformer"])
     assert "unknown cell(s) ['transformer']" in capsys.readouterr().err
+
+
+def test_sentences_dev_split_never_reads_the_test_file(tiny_tsv, tmp_path, capsys):
+    sentences = load_script("sentences")
+    params = '{"max_iter": 1, "hidden_size": 3}'
+    argv = ["--train", str(tiny_tsv), "--test", str(tmp_path / "absent.tsv"),
+            "--dev", "20", "--cell", "rnn", "--preset", "default",
+            "--params", params, "--folds", "2", "--n-jobs", "1", "--C", "1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert sentences.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "data: 40 training, 20 dev sentences" in out
+    assert out.count("dev accuracy") == 2 and "test accuracy" not in out
