@@ -41,7 +41,7 @@ the torch columns are skipped.
 
 Run::
 
-    python benchmarks/compare_torch.py                     # everything, ~15 min
+    python benchmarks/compare_torch.py                     # everything, 20-40 min
     python benchmarks/compare_torch.py --cells rnn --hidden-sizes 32,512 \\
         --dtypes float32 --repeats 2
 """
