@@ -66,3 +66,13 @@ def test_sentences_dev_split_never_reads_the_test_file(tiny_tsv, tmp_path, capsy
     out = capsys.readouterr().out
     assert "data: 40 training, 20 dev sentences" in out
     assert out.count("dev accuracy") == 2 and "test accuracy" not in out
+
+
+def test_correctness_report_runs(capsys):
+    correctness = load_script("correctness")
+    selected = "test_gradient_finite_differences and rnn-tanh-1layer-uni-last"
+    assert correctness.main(["-k", selected]) == 0
+    out = capsys.readouterr().out
+    assert "worst relative error against central differences" in out
+    line = next(l for l in out.splitlines() if l.strip().startswith("rnn-tanh"))
+    assert float(line.split()[1]) < 1e-6
