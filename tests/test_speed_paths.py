@@ -1,8 +1,14 @@
 """The fast paths equal the plain ones: row-sparse embedding gradient and
-update, length bucketing, inference without a cache (no timing here)."""
+update, length bucketing, inference without a cache, prediction in parallel
+threads (no timing here)."""
+
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skrnn import OneHotSequences, RNNClassifier
@@ -196,3 +202,75 @@ def test_gate_activations_through_tanh_equal_expit_and_tanh(cell, dtype):
     assert np.all((sigmoid >= 0) & (sigmoid <= 1))
     assert np.all(sigmoid[-1] == 0.5) and np.all(sigmoid[-3] == 0)
     assert np.all(sigmoid[-2] == 1)
+
+
+def _blas_threads_now():
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def _fitted_for_prediction(cell, n=60):
+    X, y = one_hot_data(5, n=n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = RNNClassifier(
+            cell=cell, hidden_size=HIDDEN, bidirectional=True, max_iter=2,
+            random_state=0,
+        ).fit(X, y)
+    return clf, X
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_parallel_prediction_equals_serial(cell, monkeypatch):
+    """Chunks predicted in threads (one BLAS thread each) give the serial
+    result, every chunk sees BLAS limited to one thread, and the limit is
+    restored afterwards; with BLAS limited to one thread, nothing runs in
+    another thread."""
+    import skrnn._classifier as module
+    from threadpoolctl import threadpool_limits
+
+    clf, X = _fitted_for_prediction(cell)
+    serial = clf.predict_proba(X)  # below _PARALLEL_ELEMENTS: serial
+    calls = []
+    original = RecurrentNetwork.predict_proba
+
+    def recording(self, params, batch):
+        calls.append((threading.get_ident(), _blas_threads_now(), batch.batch))
+        return original(self, params, batch)
+
+    monkeypatch.setattr(RecurrentNetwork, "predict_proba", recording)
+    monkeypatch.setattr(module, "_PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(module, "_PREDICT_ELEMENTS", 40 * 4 * HIDDEN * 2)
+    with threadpool_limits(limits=2, user_api="blas"):
+        parallel = clf.predict_proba(X)
+        assert _blas_threads_now() and set(_blas_threads_now()) == {2}
+    assert_allclose(parallel, serial, rtol=0, atol=1e-12)
+    assert len(calls) >= 2 and len(calls) % 2 == 0
+    assert sum(n for _, _, n in calls) == len(X)
+    assert all(set(threads) == {1} for _, threads, _ in calls)
+    assert threading.get_ident() not in {ident for ident, _, _ in calls}
+
+    calls.clear()
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert_allclose(clf.predict_proba(X), serial, rtol=0, atol=1e-12)
+    assert {ident for ident, _, _ in calls} == {threading.get_ident()}
+
+
+def test_concurrent_parallel_predictions(monkeypatch):
+    """Two predictions at once from two user threads: one runs its chunks in
+    parallel, the other serially; both are right and BLAS's thread count is
+    the caller's afterwards."""
+    import skrnn._classifier as module
+    from threadpoolctl import threadpool_limits
+
+    clf, X = _fitted_for_prediction("gru")
+    expected = clf.predict_proba(X)
+    monkeypatch.setattr(module, "_PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(module, "_PREDICT_ELEMENTS", 40 * 3 * HIDDEN * 2)
+    with threadpool_limits(limits=2, user_api="blas"):
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda _: clf.predict_proba(X), range(8)))
+        assert set(_blas_threads_now()) == {2}
+    for proba in results:
+        assert_allclose(proba, expected, rtol=0, atol=1e-12)
