@@ -32,9 +32,17 @@ each repeat so that load on a shared machine hits them alike.
 
 skrnn's achieved GFLOP/s counts the recurrent products of training:
 forward ``h W_hh^T``, backward ``d_a W_hh`` and the weight gradient
-``d_a^T h`` (2 * G * H * H flops each per token; the input projection is a
-gather). NumPy's matmul GFLOP/s is measured in the same run at the step's
-shape, (64, H) x (H, G * H), in the model's dtype.
+``d_a^T h`` (2 * G * H * H flops each per token, the first step of each
+sequence only in the weight gradient; the input projection is a gather). NumPy's matmul GFLOP/s is measured in the same run, in the model's
+dtype, two ways: at a full minibatch's step shape, (64, H) x (H, G * H)
+(``numpy GFLOP/s``, ``share``; ``skrnn-b share`` is the bucketed run's,
+whose steps mostly have all 64 rows); and by replaying exactly the products of
+one epoch (``replay``, ``share (replay)``): per minibatch, sorted by length,
+each step's ``(b_t, H) x (H, G * H)`` and ``(b_t, G * H) x (G * H, H)``
+with ``b_t`` the rows still running at step t (fewer than 64 once the short
+sequences have ended), and the weight gradient ``(H, n) x (n, G * H)`` over
+the minibatch's ``n`` tokens. The replay share is the fraction of skrnn's
+epoch that NumPy needs for its products alone.
 
 Without torch (``pip install torch==2.13.0``, the CPU build; never unpinned)
 the torch columns are skipped.
@@ -213,6 +221,45 @@ def matmul_gflops(b, H, G, dtype, seconds=0.3):
     return 2 * b * H * G * H / best / 1e9
 
 
+def replay_gflops(lengths, batch_size, H, G, dtype, seed, repeats=2):
+    """NumPy's GFLOP/s over the recurrent products of one unbucketed epoch.
+
+    The minibatches are a random permutation cut into ``batch_size``
+    sequences, as skrnn's epoch; each is sorted by decreasing length, so
+    step t runs ``b_t`` rows. Products, in skrnn's operand layouts: forward
+    ``h_{t-1} (b_t, H) @ W_hh^T (H, G * H)`` for t > 0, backward
+    ``d_a (b_t, G * H) @ W_hh (G * H, H)`` for t > 0, and the weight
+    gradient ``h_prev^T (H, n) @ d_a (n, G * H)``.
+    """
+    rng = np.random.RandomState(seed)
+    order = rng.permutation(len(lengths))
+    step_rows = []
+    for start in range(0, len(order), batch_size):
+        batch = np.sort(lengths[order[start : start + batch_size]])[::-1]
+        step_rows.append([int((batch > t).sum()) for t in range(1, int(batch[0]))]
+                         + [int(batch.sum())])
+    rows = max(r[-1] for r in step_rows)
+    h = rng.standard_normal((rows, H)).astype(dtype)
+    d_a = rng.standard_normal((rows, G * H)).astype(dtype)
+    w_t = rng.standard_normal((H, G * H)).astype(dtype)
+    w = np.ascontiguousarray(w_t.T)
+    out_g = np.empty((batch_size, G * H), dtype=dtype)
+    out_h = np.empty((batch_size, H), dtype=dtype)
+    out_w = np.empty((H, G * H), dtype=dtype)
+    flops = 0
+    for r in step_rows:
+        flops += 2 * G * H * H * (2 * sum(r[:-1]) + r[-1])
+
+    def epoch():
+        for r in step_rows:
+            for b in r[:-1]:
+                np.matmul(h[:b], w_t, out=out_g[:b])
+                np.matmul(d_a[:b], w, out=out_h[:b])
+            np.matmul(h[: r[-1]].T, d_a[: r[-1]], out=out_w)
+
+    return flops / best_time(epoch, repeats) / 1e9
+
+
 def skrnn_classifier(cell, H, bucket_batches, seed):
     return RNNClassifier(
         hidden_size=H, cell=cell, solver="sgd", learning_rate=0.1, momentum=0.0,
@@ -254,11 +301,16 @@ def run_config(cell, H, dtype, data, args):
             fit_time[name] = min(fit_time[name], best_time(train[name]))
             predict_time[name] = min(predict_time[name], best_time(predict[name]))
     tokens = int(X.lengths.sum())
-    flops = 3 * 2 * G * H * H * tokens
+    # a sequence's first step has no previous state: no recurrent product
+    flops = 2 * G * H * H * (3 * tokens - 2 * len(y))
     return {
         "fit": fit_time, "predict": predict_time,
         "gflops": flops / fit_time["skrnn"] / 1e9,
+        "gflops_b": flops / fit_time["skrnn-b"] / 1e9 if "skrnn-b" in fit_time else None,
         "numpy_gflops": matmul_gflops(64, H, G, dtype),
+        "replay_gflops": replay_gflops(
+            np.asarray(X.lengths), 64, H, G, dtype, args.random_state
+        ),
     }
 
 
@@ -281,13 +333,19 @@ def format_row(cell, H, dtype, result):
         cells += ["-", "-"]
     share = result["gflops"] / result["numpy_gflops"]
     cells += [f"{result['gflops']:.1f}", f"{result['numpy_gflops']:.1f}", f"{share:.0%}"]
+    gflops_b = result.get("gflops_b")
+    cells += [f"{gflops_b / result['numpy_gflops']:.0%}" if gflops_b else "-"]
+    replay = result["gflops"] / result["replay_gflops"]
+    cells += [f"{result['replay_gflops']:.1f}", f"{replay:.0%}"]
     return "| " + " | ".join(cells) + " |"
 
 
 HEADER = (
     "| cell | H | dtype | skrnn s | skrnn-b s | packed s | padded s | bucketed s "
     "| skrnn/packed | skrnn/padded | skrnn-b/bucketed | predict skrnn s "
-    "| predict torch best s | predict ratio | skrnn GFLOP/s | numpy GFLOP/s | share |"
+    "| predict torch best s | predict ratio | skrnn GFLOP/s | numpy GFLOP/s | share "
+    "| skrnn-b share "
+    "| replay GFLOP/s | share (replay) |"
 )
 
 

@@ -6,6 +6,7 @@ import importlib.util
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from skrnn.datasets import make_questions
@@ -76,3 +77,36 @@ def test_correctness_report_runs(capsys):
     assert "worst relative error against central differences" in out
     line = next(l for l in out.splitlines() if l.strip().startswith("rnn-tanh"))
     assert float(line.split()[1]) < 1e-6
+
+
+def test_compare_torch_replay_counts_the_epochs_products():
+    """The replayed products are exactly skrnn's: forward and backward for
+    every step but each sequence's first, the weight gradient for all."""
+    compare_torch = load_script("compare_torch")
+    lengths = np.array([3, 1, 4, 2, 2])
+    calls = []
+    original = compare_torch.np.matmul
+
+    def counting(a, b, out=None):
+        calls.append((a.shape, b.shape))
+        return original(a, b, out=out)
+
+    compare_torch.np.matmul = counting
+    try:
+        gflops = compare_torch.replay_gflops(lengths, 2, 3, 4, np.float64, 0, repeats=1)
+    finally:
+        compare_torch.np.matmul = original
+    flops = sum(2 * a[0] * a[1] * b[1] for a, b in calls)
+    assert flops == 2 * 4 * 3 * 3 * (3 * lengths.sum() - 2 * len(lengths))
+    assert np.isfinite(gflops) and gflops > 0
+
+
+def test_compare_torch_runs(capsys):
+    compare_torch = load_script("compare_torch")
+    argv = ["--cells", "gru", "--hidden-sizes", "4", "--dtypes", "float32",
+            "--repeats", "1", "--n-samples", "70", "--vocab", "20", "--max-length", "8"]
+    assert compare_torch.main(argv) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
+    header, row = lines[0], lines[-1]
+    assert len(lines) == 3 and row.startswith("| gru | 4 | float32 |")
+    assert header.count("|") == row.count("|") and "share (replay)" in header
