@@ -5,6 +5,7 @@ checks, the training loop, early stopping, partial_fit, prediction); the
 arithmetic lives in `_network.py`, `_cells.py` and `_optimizers.py`.
 """
 
+import contextlib
 import threading
 import time
 import warnings
@@ -67,7 +68,7 @@ _PREDICT_ELEMENTS = 2**22
 _PARALLEL_ELEMENTS = 2**18
 
 _threadpool_controller = None
-_parallel_prediction = threading.Lock()
+_blas_limit = threading.Lock()
 
 
 def _blas_threads():
@@ -85,6 +86,33 @@ def _blas_threads():
         if lib.get("num_threads")
     ]
     return min(counts) if counts else 1
+
+
+@contextlib.contextmanager
+def _thread_map(max_workers):
+    """``(map, n_workers)``: a ``map`` whose calls run in ``n_workers``
+    threads, at most ``max_workers`` and as many as NumPy's BLAS may use,
+    with BLAS limited to one thread each meanwhile.
+
+    Independent pieces of work (chunks of sequences, the two directions of
+    a layer) scale across cores where a threaded product of a few hundred
+    rows does not. The BLAS limit is process-wide, so one caller at a time
+    sets it (the lock); a concurrent caller, or one under
+    ``threadpool_limits(1)``, gets the builtin map and one worker.
+    """
+    if max_workers < 2 or not _blas_limit.acquire(blocking=False):
+        yield map, 1
+        return
+    try:
+        n_workers = min(max_workers, _blas_threads())
+        if n_workers < 2:
+            yield map, 1
+            return
+        with _threadpool_controller.limit(limits=1, user_api="blas"):
+            with ThreadPoolExecutor(n_workers) as pool:
+                yield (lambda function, items: list(pool.map(function, items))), n_workers
+    finally:
+        _blas_limit.release()
 
 
 def _stochastic(estimator):
@@ -299,10 +327,11 @@ class RNNClassifier(ClassifierMixin, BaseEstimator):
     by length and packed time-major, so no arithmetic is spent on padding.
     Input of dtype float32 gives a float32 model; anything else, float64.
 
-    Prediction on many sequences (`predict`, `predict_proba`, `score`) runs
-    chunks of them in parallel threads, as many as NumPy's BLAS may use
-    (threadpoolctl's limit), each with one BLAS thread; under
-    ``threadpool_limits(1)`` it runs in the calling thread.
+    The two directions of a bidirectional layer train in parallel threads,
+    and prediction on many sequences (`predict`, `predict_proba`, `score`)
+    runs chunks of them in parallel threads: as many threads as NumPy's BLAS
+    may use (threadpoolctl's limit), each with one BLAS thread; under
+    ``threadpool_limits(1)`` everything runs in the calling thread.
 
     The defaults suit short sequences and small data. For sentence
     classification the recommended configuration, chosen on a dev split of
@@ -715,15 +744,21 @@ n_features), list of arrays, or OneHotSequences
         if optimizer is None or not continuing:
             optimizer = self._make_optimizer()
 
-        if self.solver == "lbfgs":
-            params = self._fit_lbfgs(
-                network, layout, params, sequences, y_index, sample_weight, state
-            )
-        else:
-            params = self._fit_stochastic(
-                network, layout, params, optimizer, sequences, y_index,
-                sample_weight, rng, incremental, state,
-            )
+        # The two directions of a layer run in parallel threads, where a
+        # step's work is large enough to pay for it (measured: 1.1-1.3x
+        # faster epochs at 3 * 256 gate units, none at 3 * 64).
+        worth_it = network.cell.n_gates * network.hidden_size >= 384
+        with _thread_map(network.directions if worth_it else 1) as (map_directions, _):
+            network.map_directions = map_directions
+            if self.solver == "lbfgs":
+                params = self._fit_lbfgs(
+                    network, layout, params, sequences, y_index, sample_weight, state
+                )
+            else:
+                params = self._fit_stochastic(
+                    network, layout, params, optimizer, sequences, y_index,
+                    sample_weight, rng, incremental, state,
+                )
 
         # Only now, with training done, does the estimator change.
         if not continuing or not incremental:
@@ -1020,26 +1055,21 @@ n_features), list of arrays, or OneHotSequences
 
         elements = int(np.maximum(sequences.lengths[indices], 1).sum())
         elements *= self._prediction_width(network)
-        # Parallel over chunks of sequences, not inside each product: at
-        # small hidden sizes a threaded BLAS product costs about what it
-        # saves, while whole chunks run independently. The BLAS thread limit
-        # is process-wide, so one prediction at a time sets it (the lock);
-        # a concurrent one runs in its calling thread.
-        if elements >= _PARALLEL_ELEMENTS and _parallel_prediction.acquire(blocking=False):
-            try:
-                n_threads = _blas_threads()
-                if n_threads > 1:
-                    batches = list(self._batches(network, sequences, indices, n_threads))
-                    n_threads = min(n_threads, len(batches))
-                    with _threadpool_controller.limit(limits=1, user_api="blas"):
-                        with ThreadPoolExecutor(n_threads) as pool:
-                            for _ in pool.map(predict, batches):
-                                pass
-                    return proba
-            finally:
-                _parallel_prediction.release()
-        for batch in self._batches(network, sequences, indices):
-            predict(batch)
+        # Parallel over chunks of sequences, not inside each product, where
+        # that pays: a gated cell's step is mostly element-wise work (one
+        # thread in NumPy), an Elman step at H * directions >= 256 mostly
+        # products. A small Elman step is one product and one tanh, which
+        # threaded BLAS already spreads; chunks in threads were slower there
+        # (benchmarks/RESULTS.md).
+        worth_it = network.cell.n_gates > 1 or (
+            network.hidden_size * network.directions >= 256
+        )
+        parallel = worth_it and elements >= _PARALLEL_ELEMENTS
+        max_workers = len(indices) if parallel else 1
+        with _thread_map(max_workers) as (map_chunks, n_workers):
+            batches = self._batches(network, sequences, indices, n_workers)
+            for _ in map_chunks(predict, batches):
+                pass
         return proba
 
     def _validated(self, X):

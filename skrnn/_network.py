@@ -167,7 +167,17 @@ class RecurrentNetwork:
         For ``cell='rnn'``.
     dropout, input_dropout : float
     embedding_size : int or None
+
+    Attributes
+    ----------
+    map_directions : callable
+        ``map_directions(function, directions)`` runs the work of each
+        direction of a layer (forward and backward), which shares nothing
+        with the other direction's, and returns the results in order: the
+        builtin `map` by default; the estimator may set a parallel one.
     """
+
+    map_directions = map
 
     def __init__(
         self,
@@ -302,8 +312,20 @@ class RecurrentNetwork:
                 )
                 layer_input = layer_input * mask
                 layer["input"], layer["input_mask"] = layer_input, mask
-            outputs, final_states = [], []
-            for d in range(D):
+            # Masks first, in a fixed order (a RandomState draws in call order).
+            masks = [
+                self._dropout_mask(
+                    rng, batch, 200 + d, True,
+                    (batch.n_rows, self.cell.n_gates * self.hidden_size),
+                    self.input_dropout, dtype,
+                )
+                if k == 0 and train and self.input_dropout
+                and self.embedding_size is None
+                else None
+                for d in range(D)
+            ]
+
+            def run_direction(d, k=k, layer_input=layer_input, masks=masks):
                 sfx = _suffix(k, d)
                 w_ih, b_ih = params["weight_ih" + sfx], params["bias_ih" + sfx]
                 if k == 0 and gather:
@@ -311,24 +333,19 @@ class RecurrentNetwork:
                     gx = np.take(w_ih.T, layer_input, axis=0)
                 else:
                     gx = layer_input @ w_ih.T
-                mask = None
-                if (
-                    k == 0 and train and self.input_dropout
-                    and self.embedding_size is None
-                ):
-                    mask = self._dropout_mask(
-                        rng, batch, 200 + d, True, gx.shape, self.input_dropout, dtype
-                    )
-                    gx *= mask
-                layer["proj_masks"].append(mask)
+                if masks[d] is not None:
+                    gx *= masks[d]
                 gx += b_ih
-                out, h_n, cell_cache = self.cell.forward(
+                return self.cell.forward(
                     gx, batch, params["weight_hh" + sfx], params["bias_hh" + sfx],
                     reverse=bool(d), keep=train or keep_states,
                 )
-                outputs.append(out)
-                final_states.append(h_n)
-                layer["cells"].append(cell_cache)
+
+            results = list(self.map_directions(run_direction, range(D)))
+            outputs = [out for out, _, _ in results]
+            final_states = [h_n for _, h_n, _ in results]
+            layer["cells"] = [cell_cache for _, _, cell_cache in results]
+            layer["proj_masks"] = masks
             layer_input = outputs[0] if D == 1 else np.hstack(outputs)
             layer["output"] = layer_input
             layer["h_n"] = final_states
@@ -510,8 +527,8 @@ class RecurrentNetwork:
         for k in reversed(range(self.num_layers)):
             layer = cache["layers"][k]
             x = layer["input"]
-            d_input = None
-            for d in range(D):
+
+            def backward_direction(d, k=k, x=x, layer=layer, d_out=d_out, d_hn=d_hn):
                 sfx = _suffix(k, d)
                 d_out_d = None if d_out is None else d_out[:, d * H : (d + 1) * H]
                 d_hn_d = None if d_hn is None else d_hn[d]
@@ -536,10 +553,13 @@ class RecurrentNetwork:
                         grads["weight_ih" + sfx] += (x.T @ d_gx).T
                 if k > 0 or input_gradient or embedding:
                     if k == 0 and gather:
-                        d_x = np.einsum("rg,rg->r", d_gx, w_ih.T[x])
-                    else:
-                        d_x = d_gx @ w_ih
-                    d_input = d_x if d_input is None else d_input + d_x
+                        return np.einsum("rg,rg->r", d_gx, w_ih.T[x])
+                    return d_gx @ w_ih
+                return None
+
+            # each direction writes only its own blocks of grads
+            d_xs = list(self.map_directions(backward_direction, range(D)))
+            d_input = d_xs[0] if D == 1 or d_xs[0] is None else d_xs[0] + d_xs[1]
             if k == 0 and not embedding:
                 return d_input
             if k == 0:

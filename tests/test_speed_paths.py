@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -210,27 +211,31 @@ def _blas_threads_now():
     return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
 
-def _fitted_for_prediction(cell, n=60):
+def _fitted_for_prediction(cell, hidden_size=HIDDEN, n=60):
     X, y = one_hot_data(5, n=n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = RNNClassifier(
-            cell=cell, hidden_size=HIDDEN, bidirectional=True, max_iter=2,
+            cell=cell, hidden_size=hidden_size, bidirectional=True, max_iter=2,
             random_state=0,
         ).fit(X, y)
     return clf, X
 
 
-@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
-def test_parallel_prediction_equals_serial(cell, monkeypatch):
+@pytest.mark.parametrize(
+    "cell, hidden_size, threaded",
+    [("rnn", 3, False), ("rnn", 128, True), ("gru", 3, True), ("lstm", 3, True)],
+)
+def test_parallel_prediction_equals_serial(cell, hidden_size, threaded, monkeypatch):
     """Chunks predicted in threads (one BLAS thread each) give the serial
     result, every chunk sees BLAS limited to one thread, and the limit is
     restored afterwards; with BLAS limited to one thread, nothing runs in
-    another thread."""
+    another thread. A small Elman network (one product and one tanh a step)
+    predicts in the calling thread."""
     import skrnn._classifier as module
     from threadpoolctl import threadpool_limits
 
-    clf, X = _fitted_for_prediction(cell)
+    clf, X = _fitted_for_prediction(cell, hidden_size)
     serial = clf.predict_proba(X)  # below _PARALLEL_ELEMENTS: serial
     calls = []
     original = RecurrentNetwork.predict_proba
@@ -241,11 +246,14 @@ def test_parallel_prediction_equals_serial(cell, monkeypatch):
 
     monkeypatch.setattr(RecurrentNetwork, "predict_proba", recording)
     monkeypatch.setattr(module, "_PARALLEL_ELEMENTS", 0)
-    monkeypatch.setattr(module, "_PREDICT_ELEMENTS", 40 * 4 * HIDDEN * 2)
+    monkeypatch.setattr(module, "_PREDICT_ELEMENTS", 40 * 4 * hidden_size * 2)
     with threadpool_limits(limits=2, user_api="blas"):
         parallel = clf.predict_proba(X)
         assert _blas_threads_now() and set(_blas_threads_now()) == {2}
     assert_allclose(parallel, serial, rtol=0, atol=1e-12)
+    if not threaded:
+        assert {ident for ident, _, _ in calls} == {threading.get_ident()}
+        return
     assert len(calls) >= 2 and len(calls) % 2 == 0
     assert sum(n for _, _, n in calls) == len(X)
     assert all(set(threads) == {1} for _, threads, _ in calls)
@@ -274,3 +282,91 @@ def test_concurrent_parallel_predictions(monkeypatch):
         assert set(_blas_threads_now()) == {2}
     for proba in results:
         assert_allclose(proba, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("embedding_size", [None, 4])
+def test_parallel_directions_give_the_serial_gradient(cell, embedding_size):
+    """The two directions of each layer, run in two threads, give the loss
+    and gradient of the serial loop (dropout masks included)."""
+    X, y = one_hot_data(1)
+    sequences = from_one_hot(X)
+    batch = pack(sequences, np.arange(len(X)))
+    results = []
+    for parallel in (False, True):
+        network = RecurrentNetwork(
+            cell=cell, hidden_size=HIDDEN, num_layers=2, bidirectional=True,
+            dropout=0.3, input_dropout=0.2, embedding_size=embedding_size,
+        )
+        layout = network.layout(V, N_CLASSES)
+        params = network.init_params(layout, np.random.RandomState(0), np.float64, True)
+        grad = np.zeros_like(params)
+        threads = set()
+        if parallel:
+            pool = ThreadPoolExecutor(2)
+
+            def map_directions(function, items):
+                def recorded(item):
+                    threads.add(threading.get_ident())
+                    return function(item)
+
+                return list(pool.map(recorded, items))
+
+            network.map_directions = map_directions
+        loss = network.loss_and_gradient(
+            layout.views(params), layout.views(grad), batch, y[batch.order],
+            np.ones(len(X)), 1e-3, rng=np.random.RandomState(7),
+        )
+        if parallel:
+            pool.shutdown()
+            assert threading.get_ident() not in threads and len(threads) >= 1
+        results.append((loss, grad))
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-13)
+    assert_allclose(results[1][1], results[0][1], rtol=1e-12, atol=1e-15)
+
+
+def test_bidirectional_fit_runs_directions_in_threads(monkeypatch):
+    """With two BLAS threads allowed, a bidirectional fit of 3 * 128 gate
+    units runs each layer's directions in two threads with one BLAS thread
+    each and fits the model the one-thread fit does; under
+    threadpool_limits(1), or at 3 * 3 gate units, it stays in the calling
+    thread."""
+    from threadpoolctl import threadpool_limits
+
+    from skrnn._cells import GRUCell
+
+    X, y = one_hot_data(2, n=40)
+    calls = []
+    original = GRUCell.forward
+
+    def recording(self, *args, **kwargs):
+        calls.append((threading.get_ident(), tuple(_blas_threads_now())))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(GRUCell, "forward", recording)
+    clf = RNNClassifier(
+        cell="gru", hidden_size=128, bidirectional=True, dropout=0.2,
+        max_iter=3, batch_size=8, random_state=0,
+    )
+    fitted = {}
+    for limit in (1, 2):
+        calls.clear()
+        with threadpool_limits(limits=limit, user_api="blas"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                fitted[limit] = clone(clf).fit(X, y)
+            assert set(_blas_threads_now()) == {limit}
+        idents = {ident for ident, _ in calls}
+        if limit == 1:
+            assert idents == {threading.get_ident()}
+        else:
+            assert threading.get_ident() not in idents
+            assert all(set(threads) == {1} for _, threads in calls)
+    for name, value in fitted[1].weights_.items():
+        assert_allclose(fitted[2].weights_[name], value, rtol=1e-10, atol=1e-12)
+    calls.clear()
+    with threadpool_limits(limits=2, user_api="blas"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clone(clf).set_params(hidden_size=HIDDEN).fit(X, y)
+    assert {ident for ident, _ in calls} == {threading.get_ident()}
