@@ -46,11 +46,12 @@ PREDICT = "rnn:32,rnn:512,gru:32,gru:128,lstm:32,lstm:128"
 TRAIN = "gru:64,lstm:128,gru:256:256"
 
 
+BLAS_THREADS = classifier_module._blas_threads
+
+
 def serial_or_threaded(threaded):
     """Let skrnn use its threads, or make it see a one-thread BLAS."""
-    real = classifier_module.__dict__.setdefault("_real_blas_threads",
-                                                 classifier_module._blas_threads)
-    classifier_module._blas_threads = real if threaded else (lambda: 1)
+    classifier_module._blas_threads = BLAS_THREADS if threaded else (lambda: 1)
 
 
 def interleaved(run, repeats):
