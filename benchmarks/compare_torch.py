@@ -33,8 +33,9 @@ each repeat so that load on a shared machine hits them alike.
 skrnn's achieved GFLOP/s counts the recurrent products of training:
 forward ``h W_hh^T``, backward ``d_a W_hh`` and the weight gradient
 ``d_a^T h`` (2 * G * H * H flops each per token, the first step of each
-sequence only in the weight gradient; the input projection is a gather). NumPy's matmul GFLOP/s is measured in the same run, in the model's
-dtype, two ways: at a full minibatch's step shape, (64, H) x (H, G * H)
+sequence only in the weight gradient; the input projection is a gather).
+NumPy's matmul GFLOP/s is measured in the same run, in the model's dtype,
+two ways: at a full minibatch's step shape, (64, H) x (H, G * H)
 (``numpy GFLOP/s``, ``share``; ``skrnn-b share`` is the bucketed run's,
 whose steps mostly have all 64 rows); and by replaying exactly the products of
 one epoch (``replay``, ``share (replay)``): per minibatch, sorted by length,

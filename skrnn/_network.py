@@ -305,7 +305,7 @@ class RecurrentNetwork:
                 layer_input *= mask
                 cache["embedding_mask"] = mask
         for k in range(self.num_layers):
-            layer = {"input": layer_input, "cells": [], "proj_masks": []}
+            layer = {"input": layer_input}
             if k > 0 and train and self.dropout:
                 mask = self._dropout_mask(
                     rng, batch, 100 + k, True, layer_input.shape, self.dropout, dtype
