@@ -205,6 +205,22 @@ def test_gate_activations_through_tanh_equal_expit_and_tanh(cell, dtype):
     assert np.all(sigmoid[-2] == 1)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_through_tanh_equals_expit(dtype):
+    """The GRU's r, z activation: (1 + tanh(a / 2)) / 2 in place equals expit
+    to one unit in the last place, at every magnitude, and saturates exactly."""
+    from scipy.special import expit
+
+    from skrnn._cells import _sigmoid
+
+    z = np.r_[np.linspace(-120, 120, 2001), -1e4, 1e4, 0.0].astype(dtype)
+    a = z.copy()
+    got = _sigmoid(a)
+    assert got is a and got.dtype == dtype
+    assert np.abs(got - expit(z.astype(np.float64))).max() <= np.finfo(dtype).eps
+    assert got[-1] == 0.5 and got[-3] == 0 and got[-2] == 1
+
+
 def _blas_threads_now():
     from threadpoolctl import threadpool_info
 
