@@ -6,7 +6,8 @@ the first ``batch_sizes[t]`` rows, stored at packed rows
 ``gx = x W_ih^T + b_ih`` of shape (n_rows, n_gates * H), is computed by the
 network before the time loop (one product, or one gather for one-hot input),
 so the loop holds only what truly recurs: ``h W_hh^T``, added in place into
-``gx``, and a few element-wise operations on preallocated rows. (All products
+``gx`` (the GRU writes it into a buffer of its own, since r multiplies
+gh_n), and a few element-wise operations on preallocated rows. (All products
 go through NumPy's BLAS: interleaving calls to a second BLAS library, such as
 SciPy's, makes the two libraries' thread pools fight for the cores.) Every derivative that does not depend on the
 recurrence (``sigmoid'``, ``tanh'``, products of gate values) is computed for
