@@ -750,15 +750,21 @@ n_features), list of arrays, or OneHotSequences
         worth_it = network.cell.n_gates * network.hidden_size >= 384
         with _thread_map(network.directions if worth_it else 1) as (map_directions, _):
             network.map_directions = map_directions
-            if self.solver == "lbfgs":
-                params = self._fit_lbfgs(
-                    network, layout, params, sequences, y_index, sample_weight, state
-                )
-            else:
-                params = self._fit_stochastic(
-                    network, layout, params, optimizer, sequences, y_index,
-                    sample_weight, rng, incremental, state,
-                )
+            try:
+                if self.solver == "lbfgs":
+                    params = self._fit_lbfgs(
+                        network, layout, params, sequences, y_index, sample_weight,
+                        state,
+                    )
+                else:
+                    params = self._fit_stochastic(
+                        network, layout, params, optimizer, sequences, y_index,
+                        sample_weight, rng, incremental, state,
+                    )
+            finally:
+                # The pool shuts down with the block: the network goes back
+                # to the builtin map rather than keep a dead pool's.
+                del network.map_directions
 
         # Only now, with training done, does the estimator change.
         if not continuing or not incremental:
