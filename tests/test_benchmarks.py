@@ -124,3 +124,14 @@ def test_threads_runs_and_restores_the_switch(capsys):
     rows = [line for line in capsys.readouterr().out.splitlines()
             if line.startswith("| gru")]
     assert len(rows) == 2 and rows[1].startswith("| gru 4, embedding 3 | 30 |")
+
+
+def test_sentences_torch_runs(tiny_tsv, capsys):
+    pytest.importorskip("torch")
+    sentences_torch = load_script("sentences_torch")
+    argv = ["--train", str(tiny_tsv), "--test", str(tiny_tsv), "--seeds", "0,1",
+            "--epochs", "2", "--hidden-size", "3", "--embedding-size", "2",
+            "--cell", "lstm"]
+    assert sentences_torch.main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.count("seed ") == 2 and "mean:" in out and "final epoch:" in out
