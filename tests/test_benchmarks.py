@@ -135,3 +135,14 @@ def test_sentences_torch_runs(tiny_tsv, capsys):
     assert sentences_torch.main(argv) == 0
     out = capsys.readouterr().out
     assert out.count("seed ") == 2 and "mean:" in out and "final epoch:" in out
+
+
+def test_long_range_runs(capsys):
+    long_range = load_script("long_range")
+    argv = ["--n-samples", "40", "--min-length", "5", "--max-length", "8",
+            "--folds", "2",
+            "--params", '{"max_iter": 2, "hidden_size": 3, "batch_size": 8}']
+    assert long_range.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "40 sentences of 5-8 words" in out
+    assert all(f"cell={cell!r}" in out for cell in ("rnn", "gru", "lstm"))
