@@ -163,6 +163,19 @@ def build_parser():
     return parser
 
 
+def read_data(train, test, dev=None):
+    """``X_train, X_test, y_train, y_test``: the training and test files, or
+    with ``dev`` a stratified split of ``dev`` training sentences
+    (``random_state=0``) in place of the test file, which is then not read."""
+    X_train, y_train = load_sentences(train)
+    if dev:
+        return train_test_split(
+            X_train, y_train, test_size=dev, stratify=y_train, random_state=0
+        )
+    X_test, y_test = load_sentences(test)
+    return X_train, X_test, y_train, y_test
+
+
 def header(args, blas_threads):
     cores = os.cpu_count()
     blas = ", ".join(
@@ -239,14 +252,7 @@ def main(argv=None):
 
     with threadpool_limits(limits=blas_threads, user_api="blas"):
         header(args, blas_threads)
-        X_train, y_train = load_sentences(args.train)
-        if args.dev:
-            X_train, X_test, y_train, y_test = train_test_split(
-                X_train, y_train, test_size=args.dev, stratify=y_train,
-                random_state=0,
-            )
-        else:
-            X_test, y_test = load_sentences(args.test)
+        X_train, X_test, y_train, y_test = read_data(args.train, args.test, args.dev)
         classes, counts = np.unique(y_train, return_counts=True)
         print(
             f"data: {len(X_train)} training, {len(X_test)} {args.scored_on} "
