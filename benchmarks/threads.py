@@ -6,7 +6,7 @@ bidirectional layer in training (see the Speed section of the training
 guide). This script times each against the serial path, which leaves the
 threads to BLAS, in the same process: the two paths alternate, and each
 figure is the best of ``--repeats`` runs. The serial path is selected by
-making skrnn see a one-thread BLAS (its private ``_blas_threads``), while
+making skrnn see a one-thread BLAS (``skrnn._parallel.blas_threads``), while
 BLAS itself keeps its threads.
 
 Prediction: one ``predict_proba`` over the reference workload of
@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import skrnn  # noqa: E402
-import skrnn._classifier as classifier_module  # noqa: E402
+import skrnn._parallel as parallel_module  # noqa: E402
 from compare_torch import make_data  # noqa: E402
 from skrnn import OneHotSequenceTransformer, RNNClassifier  # noqa: E402
 
@@ -46,12 +46,12 @@ PREDICT = "rnn:32,rnn:512,gru:32,gru:128,lstm:32,lstm:128"
 TRAIN = "gru:64,lstm:128,gru:256:256"
 
 
-BLAS_THREADS = classifier_module._blas_threads
+BLAS_THREADS = parallel_module.blas_threads
 
 
 def serial_or_threaded(threaded):
     """Let skrnn use its threads, or make it see a one-thread BLAS."""
-    classifier_module._blas_threads = BLAS_THREADS if threaded else (lambda: 1)
+    parallel_module.blas_threads = BLAS_THREADS if threaded else (lambda: 1)
 
 
 def interleaved(run, repeats):

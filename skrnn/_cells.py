@@ -224,7 +224,7 @@ class ElmanCell:
         cache : object or None
         """
         f = ACTIVATIONS[self.nonlinearity]
-        s, sizes = batch.step_starts, batch.batch_sizes
+        s = batch.step_starts
         gx += b_hh
         h = gx  # a_t, then h_t, in place, (n_rows, H)
         for t in _steps(batch, reverse):
@@ -393,7 +393,7 @@ class LSTMCell:
         ``gx`` is overwritten with i, f, g, o.
         """
         H = w_hh.shape[1]
-        s, sizes = batch.step_starts, batch.batch_sizes
+        s = batch.step_starts
         # all four gates through one tanh per step (see `_gate_scale_shift`)
         scale, shift = _gate_scale_shift(4, 2, H, gx.dtype)
         gx += b_hh

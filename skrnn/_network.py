@@ -1,13 +1,20 @@
 """The recurrent network: layers and directions of cells, pooling, output layer.
 
-`RecurrentNetwork` computes, for one packed minibatch, the class probabilities
-and the exact gradient of the sample-weighted softmax cross-entropy:
+`RecurrentNetwork` computes, for one packed minibatch, the output of a linear
+layer on each sequence's summary, ``o_i = W_out s_i + b_out``, and the exact
+gradient of a sample-weighted loss on it. The output and its loss are one of
+`OUTPUTS`:
 
-    loss = sum_i w_i * (-log p_i[y_i]) / sum_i w_i
-           + alpha / 2 * sum_W ||W||^2 / sum_i w_i
+- ``'softmax'`` (classification): ``p_i = softmax(o_i)`` and
+  ``L_i = -log p_i[y_i]``;
+- ``'identity'`` (regression): ``o_i`` itself and
+  ``L_i = 1/2 * mean_k (o_ik - y_ik)^2``, the halved squared error of
+  scikit-learn's MLPRegressor.
+
+    loss = sum_i w_i * L_i / sum_i w_i + alpha / 2 * sum_W ||W||^2 / sum_i w_i
 
 (the penalty over weight matrices, not biases, as scikit-learn's
-MLPClassifier), so that a sample of weight k counts as k copies of it.
+MLP estimators), so that a sample of weight k counts as k copies of it.
 
 Parameters live in one flat vector; `ParameterLayout` names the views into it
 with PyTorch's names and shapes (``weight_ih_l0``, ``weight_hh_l0_reverse``,
@@ -21,6 +28,15 @@ import numpy as np
 
 from ._cells import CELLS, ElmanCell, LSTMCell
 from ._sequences import splitmix64
+
+# Dropout sites. A mask's noise is a hash of the sequence, the epoch's seed,
+# the site and the position (`DropoutNoise`), so each place a mask is drawn
+# needs a number of its own. The numbers are part of the noise stream:
+# changing one changes every fit that uses that mask.
+SITE_LAYER_INPUT = 100  # + k: input of layer k >= 1 (between-layer dropout)
+SITE_EMBEDDING = 200  # the embedding e_t (input_dropout with embedding_size)
+SITE_INPUT_PROJECTION = 200  # + d: x W_ih^T of direction d (input_dropout)
+SITE_SUMMARY = 300  # the pooled summary fed to the output layer
 
 
 class ParameterLayout:
@@ -134,8 +150,49 @@ def softmax(z):
     return z
 
 
+def _softmax_loss(proba, y, weight):
+    """Cross-entropy of class indices ``y``; returns (loss, d loss / d logits).
+
+    ``weight`` is the sample weight divided by its sum. The gradient is made
+    in place of ``proba``: ``w_i (p_i - onehot(y_i))``.
+    """
+    rows = np.arange(len(y))
+    p_true = np.maximum(proba[rows, y], np.finfo(proba.dtype).tiny)
+    loss = -np.dot(weight, np.log(p_true))
+    d_logits = proba
+    d_logits[rows, y] -= 1
+    d_logits *= weight[:, np.newaxis]
+    return loss, d_logits
+
+
+def _squared_error_loss(output, y, weight):
+    """Halved squared error, mean over outputs; returns (loss, d loss / d output).
+
+    ``y`` has shape (B, n_outputs); ``weight`` is the sample weight divided
+    by its sum.
+    """
+    residual = output - y
+    n_outputs = output.shape[1]
+    loss = 0.5 * np.dot(weight, np.einsum("ij,ij->i", residual, residual)) / n_outputs
+    residual *= (weight / n_outputs)[:, np.newaxis]
+    return loss, residual
+
+
+def _softmax_backward(proba, d_proba):
+    """d logits from d proba, through the softmax's Jacobian."""
+    return proba * (d_proba - (d_proba * proba).sum(axis=1, keepdims=True))
+
+
+# output name -> (activation in place on the logits, loss and d logits,
+# d logits from d output)
+OUTPUTS = {
+    "softmax": (softmax, _softmax_loss, _softmax_backward),
+    "identity": (lambda z: z, _squared_error_loss, lambda output, d_output: d_output),
+}
+
+
 class RecurrentNetwork:
-    """A stack of recurrent layers, a pooled summary and a softmax output layer.
+    """A stack of recurrent layers, a pooled summary and a linear output layer.
 
     Layer k of direction d maps its input (the packed steps for k = 0, the
     concatenated outputs of both directions of layer k - 1 otherwise) through
@@ -167,17 +224,14 @@ class RecurrentNetwork:
         For ``cell='rnn'``.
     dropout, input_dropout : float
     embedding_size : int or None
-
-    Attributes
-    ----------
-    map_directions : callable
+    output : {'softmax', 'identity'}
+        The output activation and its loss (`OUTPUTS`).
+    map_directions : callable, default=map
         ``map_directions(function, directions)`` runs the work of each
         direction of a layer (forward and backward), which shares nothing
         with the other direction's, and returns the results in order: the
-        builtin `map` by default; the estimator may set a parallel one.
+        builtin `map`, or a parallel one from `skrnn._parallel.thread_map`.
     """
-
-    map_directions = map
 
     def __init__(
         self,
@@ -190,6 +244,8 @@ class RecurrentNetwork:
         dropout=0.0,
         input_dropout=0.0,
         embedding_size=None,
+        output="softmax",
+        map_directions=map,
     ):
         self.cell = (
             ElmanCell(nonlinearity) if cell == "rnn" else CELLS[cell]()
@@ -201,11 +257,14 @@ class RecurrentNetwork:
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.embedding_size = embedding_size
+        self.output = output
+        self.map_directions = map_directions
 
     # -- parameters ---------------------------------------------------------
 
-    def layout(self, input_size, n_classes):
-        """The `ParameterLayout` for inputs of ``input_size`` and ``n_classes``."""
+    def layout(self, input_size, n_outputs):
+        """The `ParameterLayout` for inputs of ``input_size`` and ``n_outputs``
+        outputs (classes, or regression targets)."""
         G, H, D = self.cell.n_gates, self.hidden_size, self.directions
         shapes = []
         E = self.embedding_size
@@ -222,7 +281,7 @@ class RecurrentNetwork:
                     (f"bias_ih{sfx}", (G * H,)),
                     (f"bias_hh{sfx}", (G * H,)),
                 ]
-        shapes += [("weight_out", (n_classes, H * D)), ("bias_out", (n_classes,))]
+        shapes += [("weight_out", (n_outputs, H * D)), ("bias_out", (n_outputs,))]
         return ParameterLayout(shapes, row_major=["weight_embedding"])
 
     def init_params(self, layout, rng, dtype, one_hot=False):
@@ -267,7 +326,8 @@ class RecurrentNetwork:
         return (u >= p).astype(dtype) / dtype.type(1 - p)
 
     def forward(self, params, batch, train=False, rng=None, keep_states=False):
-        """Class probabilities of a packed batch, in the batch's row order.
+        """The output (class probabilities, or values) of a packed batch, in
+        the batch's row order.
 
         Parameters
         ----------
@@ -282,7 +342,7 @@ class RecurrentNetwork:
 
         Returns
         -------
-        proba : ndarray of shape (B, n_classes)
+        output : ndarray of shape (B, n_outputs)
         cache : dict
         """
         dtype = params["weight_out"].dtype
@@ -300,7 +360,8 @@ class RecurrentNetwork:
                 layer_input = batch.inputs @ w_emb
             if train and self.input_dropout:
                 mask = self._dropout_mask(
-                    rng, batch, 200, True, layer_input.shape, self.input_dropout, dtype
+                    rng, batch, SITE_EMBEDDING, True, layer_input.shape,
+                    self.input_dropout, dtype,
                 )
                 layer_input *= mask
                 cache["embedding_mask"] = mask
@@ -308,14 +369,15 @@ class RecurrentNetwork:
             layer = {"input": layer_input}
             if k > 0 and train and self.dropout:
                 mask = self._dropout_mask(
-                    rng, batch, 100 + k, True, layer_input.shape, self.dropout, dtype
+                    rng, batch, SITE_LAYER_INPUT + k, True, layer_input.shape,
+                    self.dropout, dtype,
                 )
                 layer_input = layer_input * mask
                 layer["input"], layer["input_mask"] = layer_input, mask
             # Masks first, in a fixed order (a RandomState draws in call order).
             masks = [
                 self._dropout_mask(
-                    rng, batch, 200 + d, True,
+                    rng, batch, SITE_INPUT_PROJECTION + d, True,
                     (batch.n_rows, self.cell.n_gates * self.hidden_size),
                     self.input_dropout, dtype,
                 )
@@ -357,14 +419,14 @@ class RecurrentNetwork:
         summary, cache["pool_arg"] = self._pool(last["output"], last["h_n"], batch)
         if train and self.dropout:
             cache["summary_mask"] = self._dropout_mask(
-                rng, batch, 300, False, summary.shape, self.dropout, dtype
+                rng, batch, SITE_SUMMARY, False, summary.shape, self.dropout, dtype
             )
             summary = summary * cache["summary_mask"]
         cache["summary"] = summary
         logits = summary @ params["weight_out"].T
         logits += params["bias_out"]
-        proba = softmax(logits)
-        return proba, cache
+        activation = OUTPUTS[self.output][0]
+        return activation(logits), cache
 
     def _pool(self, out, h_n, batch):
         """Summary (B, H*D) of each sequence; returns (summary, what backward needs)."""
@@ -401,8 +463,9 @@ class RecurrentNetwork:
         params, grads : dict of name -> ndarray
             Views of the flat parameter and gradient vectors.
         batch : PackedBatch
-        y : ndarray of shape (B,)
-            Class indices, in the batch's row order.
+        y : ndarray of shape (B,) or (B, n_outputs)
+            Class indices (``'softmax'``) or targets (``'identity'``), in the
+            batch's row order.
         sample_weight : ndarray of shape (B,)
             In the batch's row order; must not sum to zero.
         alpha : float
@@ -420,12 +483,12 @@ class RecurrentNetwork:
         """
         if sparse is not None and alpha:
             raise ValueError("A row-sparse gradient needs alpha == 0.")
-        proba, cache = self.forward(params, batch, train=True, rng=rng)
-        dtype = proba.dtype
+        output, cache = self.forward(params, batch, train=True, rng=rng)
+        dtype = output.dtype
         w_sum = sample_weight.sum()
-        rows = np.arange(batch.batch)
-        p_true = np.maximum(proba[rows, y], np.finfo(dtype).tiny)
-        loss = -np.dot(sample_weight, np.log(p_true)) / w_sum
+        loss, d_logits = OUTPUTS[self.output][1](
+            output, y, (sample_weight / w_sum).astype(dtype)
+        )
         penalty = 0.0
         for name, w in params.items():
             if sparse is not None and name in sparse.blocks:
@@ -437,10 +500,6 @@ class RecurrentNetwork:
                 grads[name][...] = 0
         loss += 0.5 * alpha * penalty / w_sum
 
-        # Output layer: d loss / d logits = w_i (p_i - onehot(y_i)) / sum(w)
-        d_logits = proba
-        d_logits[rows, y] -= 1
-        d_logits *= (sample_weight / w_sum).astype(dtype)[:, np.newaxis]
         grads["weight_out"] += d_logits.T @ cache["summary"]
         grads["bias_out"] += d_logits.sum(axis=0)
         d_summary = d_logits @ params["weight_out"]
@@ -467,10 +526,10 @@ class RecurrentNetwork:
             for d in range(self.directions)
         }
 
-    def gradient_times_input(self, params, batch, d_proba):
-        """Gradient x input of ``sum(d_proba * proba)``, per packed step.
+    def gradient_times_input(self, params, batch, d_output):
+        """Gradient x input of ``sum(d_output * output)``, per packed step.
 
-        For each packed row, the gradient of ``sum(d_proba * proba)`` with
+        For each packed row, the gradient of ``sum(d_output * output)`` with
         respect to that step's input, dotted with the input: for one-hot
         input, the derivative with respect to the one-hot entry of the token.
 
@@ -478,16 +537,15 @@ class RecurrentNetwork:
         ----------
         params : dict of name -> ndarray
         batch : PackedBatch
-        d_proba : ndarray of shape (B, n_classes)
-            Weights of the probabilities, in the batch's row order.
+        d_output : ndarray of shape (B, n_outputs)
+            Weights of the outputs, in the batch's row order.
 
         Returns
         -------
         ndarray of shape (n_rows,)
         """
-        proba, cache = self.forward(params, batch, keep_states=True)
-        # softmax Jacobian: d logits = p * (d_proba - sum(d_proba * p))
-        d_logits = proba * (d_proba - (d_proba * proba).sum(axis=1, keepdims=True))
+        output, cache = self.forward(params, batch, keep_states=True)
+        d_logits = OUTPUTS[self.output][2](output, d_output)
         d_summary = d_logits @ params["weight_out"]
         d_out, d_hn = self._unpool(d_summary, cache)
         d_input = self._backward_layers(params, None, cache, d_out, d_hn, True)
@@ -592,10 +650,11 @@ class RecurrentNetwork:
 
     # -- inference ------------------------------------------------------------
 
-    def predict_proba(self, params, batch):
-        """Class probabilities (B, n_classes) in the batch's row order."""
-        proba, _ = self.forward(params, batch, train=False)
-        return proba
+    def predict(self, params, batch):
+        """The output (B, n_outputs) in the batch's row order: class
+        probabilities for ``'softmax'``, values for ``'identity'``."""
+        output, _ = self.forward(params, batch, train=False)
+        return output
 
     def hidden_states(self, params, batch, layer):
         """Outputs (n_rows, H * D) of ``layer``, in packed order."""

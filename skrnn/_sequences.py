@@ -10,18 +10,16 @@ This module is free of scikit-learn: the estimator validates feature names
 and widths, this module only converts and checks values.
 """
 
-import numbers
-
 import numpy as np
 import scipy.sparse
 
-from ._one_hot_sequences import OneHotSequences, _ranges
+from ._one_hot_sequences import _ranges
 
 TEXT_ERROR = (
-    "RNNClassifier takes sequences of numbers, but got text ({what}). "
+    "{name} takes sequences of numbers, but got text ({what}). "
     "Put OneHotSequenceTransformer in front of it to turn sentences into "
     "one-hot token sequences: "
-    "make_pipeline(OneHotSequenceTransformer(), RNNClassifier())."
+    "make_pipeline(OneHotSequenceTransformer(), {name}())."
 )
 
 
@@ -196,13 +194,17 @@ def from_padded(X):
     return Sequences(np.ascontiguousarray(values), offsets, F, False, X.dtype)
 
 
-def _lengths_without_padding(X, finite):
-    """Lengths of the rows of X (n, T, F) once trailing all-NaN steps are cut."""
+def _lengths_without_padding(X, finite, first_index=0):
+    """Lengths of the rows of X (n, T, F) once trailing all-NaN steps are cut.
+
+    Errors name row i of X as sequence ``first_index + i``.
+    """
     infinite = np.isinf(X)
     if infinite.any():
         i, t, _ = np.argwhere(infinite)[0]
         raise ValueError(
-            f"Input X contains infinity (inf) in sequence {i} at step {t}. "
+            f"Input X contains infinity (inf) in sequence {first_index + i} at "
+            f"step {t}. "
             "Sequences must hold finite numbers; replace or drop those values."
         )
     nan_step = np.isnan(X)
@@ -216,23 +218,27 @@ def _lengths_without_padding(X, finite):
     if inside.any():
         i, t = np.argwhere(inside)[0]
         raise ValueError(
-            f"Input X contains NaN inside sequence {i} at step {t}. Only steps "
+            f"Input X contains NaN inside sequence {first_index + i} at step "
+            f"{t}. Only steps "
             "that are entirely NaN at the end of a sequence are read as "
             "padding; impute or drop missing values inside a sequence."
         )
     return lengths
 
 
-def from_ragged(X, dtype=None):
+def from_ragged(X, name="The estimator"):
     """`Sequences` from a collection of 1-D (univariate) or 2-D arrays.
 
     Trailing all-NaN steps are cut as in `from_padded`, so a padded row given
-    alone means what it means inside an array.
+    alone means what it means inside an array. ``name`` is the estimator
+    named in the error for text.
     """
     arrays = []
     for i, x in enumerate(X):
         if isinstance(x, (str, bytes)) or is_text(x):
-            raise TypeError(TEXT_ERROR.format(what=f"sequence {i} holds strings"))
+            raise TypeError(
+                TEXT_ERROR.format(name=name, what=f"sequence {i} holds strings")
+            )
         try:
             a = np.asarray(x)
         except ValueError as exc:
@@ -240,7 +246,7 @@ def from_ragged(X, dtype=None):
                 f"Sequence {i} of X is not a rectangular array of numbers: {exc}"
             ) from None
         if a.dtype.kind == "c":
-            raise ValueError("Complex data not supported: sequence {i} is complex.")
+            raise ValueError(f"Complex data not supported: sequence {i} is complex.")
         if a.dtype.kind not in "biuf":
             try:
                 a = a.astype(np.float64)
@@ -269,9 +275,10 @@ def from_ragged(X, dtype=None):
             "The sequences in X have steps of 0 feature(s); each step needs at "
             "least 1 number."
         )
-    if dtype is None:
-        float32 = arrays and all(a.dtype == np.float32 for a in arrays)
-        dtype = np.float32 if float32 else np.float64
+    if not arrays:
+        raise ValueError("X holds 0 sequences; at least 1 is required.")
+    float32 = all(a.dtype == np.float32 for a in arrays)
+    dtype = np.float32 if float32 else np.float64
     values = np.zeros((0, width), dtype=dtype)
     lengths = np.zeros(len(arrays), dtype=np.intp)
     parts = []
@@ -281,10 +288,9 @@ def from_ragged(X, dtype=None):
         a = a.astype(dtype, copy=False)
         finite = np.isfinite(a)
         if not finite.all():
-            try:
-                (length,) = _lengths_without_padding(a[np.newaxis], finite[np.newaxis])
-            except ValueError as exc:
-                raise ValueError(str(exc).replace("sequence 0", f"sequence {i}"))
+            (length,) = _lengths_without_padding(
+                a[np.newaxis], finite[np.newaxis], first_index=i
+            )
             a = a[:length]
         lengths[i] = a.shape[0]
         parts.append(a)

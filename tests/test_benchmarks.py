@@ -114,13 +114,13 @@ def test_compare_torch_runs(capsys):
 
 def test_threads_runs_and_restores_the_switch(capsys):
     threads = load_script("threads")
-    import skrnn._classifier as module
+    import skrnn._parallel as module
 
-    real = module._blas_threads
+    real = module.blas_threads
     argv = ["--predict", "gru:4", "--train", "gru:4:3", "--repeats", "1",
             "--n-samples", "60", "--n-train", "30"]
     assert threads.main(argv) == 0
-    assert module._blas_threads is real
+    assert module.blas_threads is real
     rows = [line for line in capsys.readouterr().out.splitlines()
             if line.startswith("| gru")]
     assert len(rows) == 2 and rows[1].startswith("| gru 4, embedding 3 | 30 |")

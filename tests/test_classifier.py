@@ -14,6 +14,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
 
 from skrnn import RNNClassifier
+from skrnn._base import fitted_network
 
 # ---------------------------------------------------------------------------
 # scikit-learn's estimator checks
@@ -168,7 +169,7 @@ def test_empty_sequence_is_predicted_from_initial_state(fitted_ragged):
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_predictions_do_not_depend_on_batch_size(cell, monkeypatch):
-    import skrnn._classifier as module
+    import skrnn._inference as module
 
     X, y = ragged_data(n=40)
     with warnings.catch_warnings():
@@ -181,9 +182,9 @@ def test_predictions_do_not_depend_on_batch_size(cell, monkeypatch):
     # one sequence per chunk, then chunks of about 7 sequences' rows
     n_chunks = []
     for budget in (1, 7 * 4 * width):
-        monkeypatch.setattr(module, "_PREDICT_ELEMENTS", budget)
-        n_chunks.append(len(list(clf._batches(clf._make_network(), clf._validated(X),
-                                              np.arange(len(X))))))
+        monkeypatch.setattr(module, "PREDICT_ELEMENTS", budget)
+        network, _, sequences = fitted_network(clf, X)
+        n_chunks.append(len(list(module.inference_batches(network, sequences))))
         assert_allclose(clf.predict_proba(X), a, rtol=0, atol=1e-12)
         for s, expected in zip(clf.hidden_states(X), states):
             assert_allclose(s, expected, rtol=0, atol=1e-12)

@@ -411,7 +411,7 @@ def test_loss_equals_reference(nonlinearity, bidirectional, pooling):
     )
     assert_allclose(loss, expected, rtol=1e-12)
     # Predictions agree too (weights and order of the batch aside).
-    proba = network.predict_proba(layout.views(flat), batch)
+    proba = network.predict(layout.views(flat), batch)
     assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     unweighted = reference_loss(
         arrays, y, np.ones(len(y)), params, 0.0, nonlinearity, pooling, bidirectional

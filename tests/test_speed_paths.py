@@ -248,21 +248,21 @@ def test_parallel_prediction_equals_serial(cell, hidden_size, threaded, monkeypa
     restored afterwards; with BLAS limited to one thread, nothing runs in
     another thread. A small Elman network (one product and one tanh a step)
     predicts in the calling thread."""
-    import skrnn._classifier as module
+    import skrnn._inference as module
     from threadpoolctl import threadpool_limits
 
     clf, X = _fitted_for_prediction(cell, hidden_size)
-    serial = clf.predict_proba(X)  # below _PARALLEL_ELEMENTS: serial
+    serial = clf.predict_proba(X)  # below PARALLEL_ELEMENTS: serial
     calls = []
-    original = RecurrentNetwork.predict_proba
+    original = RecurrentNetwork.predict
 
     def recording(self, params, batch):
         calls.append((threading.get_ident(), _blas_threads_now(), batch.batch))
         return original(self, params, batch)
 
-    monkeypatch.setattr(RecurrentNetwork, "predict_proba", recording)
-    monkeypatch.setattr(module, "_PARALLEL_ELEMENTS", 0)
-    monkeypatch.setattr(module, "_PREDICT_ELEMENTS", 40 * 4 * hidden_size * 2)
+    monkeypatch.setattr(RecurrentNetwork, "predict", recording)
+    monkeypatch.setattr(module, "PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(module, "PREDICT_ELEMENTS", 40 * 4 * hidden_size * 2)
     with threadpool_limits(limits=2, user_api="blas"):
         parallel = clf.predict_proba(X)
         assert _blas_threads_now() and set(_blas_threads_now()) == {2}
@@ -285,13 +285,13 @@ def test_concurrent_parallel_predictions(monkeypatch):
     """Two predictions at once from two user threads: one runs its chunks in
     parallel, the other serially; both are right and BLAS's thread count is
     the caller's afterwards."""
-    import skrnn._classifier as module
+    import skrnn._inference as module
     from threadpoolctl import threadpool_limits
 
     clf, X = _fitted_for_prediction("gru")
     expected = clf.predict_proba(X)
-    monkeypatch.setattr(module, "_PARALLEL_ELEMENTS", 0)
-    monkeypatch.setattr(module, "_PREDICT_ELEMENTS", 40 * 3 * HIDDEN * 2)
+    monkeypatch.setattr(module, "PARALLEL_ELEMENTS", 0)
+    monkeypatch.setattr(module, "PREDICT_ELEMENTS", 40 * 3 * HIDDEN * 2)
     with threadpool_limits(limits=2, user_api="blas"):
         with ThreadPoolExecutor(2) as pool:
             results = list(pool.map(lambda _: clf.predict_proba(X), range(8)))
@@ -310,25 +310,24 @@ def test_parallel_directions_give_the_serial_gradient(cell, embedding_size):
     batch = pack(sequences, np.arange(len(X)))
     results = []
     for parallel in (False, True):
+        pool = ThreadPoolExecutor(2) if parallel else None
+        threads = set()
+
+        def map_directions(function, items):
+            def recorded(item):
+                threads.add(threading.get_ident())
+                return function(item)
+
+            return list(pool.map(recorded, items))
+
         network = RecurrentNetwork(
             cell=cell, hidden_size=HIDDEN, num_layers=2, bidirectional=True,
             dropout=0.3, input_dropout=0.2, embedding_size=embedding_size,
+            map_directions=map_directions if parallel else map,
         )
         layout = network.layout(V, N_CLASSES)
         params = network.init_params(layout, np.random.RandomState(0), np.float64, True)
         grad = np.zeros_like(params)
-        threads = set()
-        if parallel:
-            pool = ThreadPoolExecutor(2)
-
-            def map_directions(function, items):
-                def recorded(item):
-                    threads.add(threading.get_ident())
-                    return function(item)
-
-                return list(pool.map(recorded, items))
-
-            network.map_directions = map_directions
         loss = network.loss_and_gradient(
             layout.views(params), layout.views(grad), batch, y[batch.order],
             np.ones(len(X)), 1e-3, rng=np.random.RandomState(7),

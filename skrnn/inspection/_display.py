@@ -108,7 +108,7 @@ class HiddenStateDisplay:
         -------
         display : HiddenStateDisplay
         """
-        classifier, sequences, X_read = sequences_of(estimator, X)
+        classifier, (_, _, sequences), X_read = sequences_of(estimator, X)
         states = classifier.hidden_states(X_read, layer=layer)
         tokens = _tokens_of(estimator, X, sequences)
         return cls(states, tokens).plot(ax=ax, cmap=cmap, colorbar=colorbar)
@@ -223,7 +223,7 @@ class TokenInfluenceDisplay:
         -------
         display : TokenInfluenceDisplay
         """
-        classifier, sequences, _ = sequences_of(estimator, X)
+        classifier, (_, _, sequences), _ = sequences_of(estimator, X)
         classes = list(classifier.classes_)
         if target is None:
             target = classes[-1]

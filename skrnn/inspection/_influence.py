@@ -4,6 +4,8 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .. import _inference
+from .._base import fitted_network
 from .._classifier import RNNClassifier
 from .._sequences import Sequences, _ranges
 
@@ -24,10 +26,15 @@ def _split_pipeline(estimator):
 
 
 def sequences_of(estimator, X):
-    """X as the classifier reads it: (classifier, Sequences, transformed X)."""
+    """X as the classifier reads it.
+
+    Returns ``(classifier, (network, params, sequences), X_read)``: the
+    fitted recurrent estimator, what it computes with (`fitted_network`),
+    and X as it reaches the classifier (after the Pipeline's earlier steps).
+    """
     classifier, head = _split_pipeline(estimator)
     X_read = head.transform(X) if head is not None else X
-    return classifier, classifier._validated(X_read), X_read
+    return classifier, fitted_network(classifier, X_read), X_read
 
 
 @validate_params(
@@ -77,18 +84,16 @@ def token_influence(estimator, X, method="occlusion"):
     >>> [a.shape for a in influence]
     [(3, 2), (3, 2)]
     """
-    classifier, sequences, _ = sequences_of(estimator, X)
+    _, (network, params, sequences), _ = sequences_of(estimator, X)
     if method == "occlusion":
-        flat = _occlusion(classifier, sequences)
+        flat = _occlusion(network, params, sequences)
     else:
-        flat = _gradient_times_input(classifier, sequences)
+        flat = _inference.gradient_times_input(network, params, sequences)
     return np.split(flat, sequences.offsets[1:-1])
 
 
-def _occlusion(classifier, sequences):
-    network = classifier._make_network()
-    weights = classifier.weights_
-    full = classifier._proba(network, weights, sequences)
+def _occlusion(network, params, sequences):
+    full = _inference.predict(network, params, sequences)
     lengths = sequences.lengths
     starts = sequences.offsets[:-1]
     # Variant (i, t): sequence i without its step t; L_i variants of length L_i - 1.
@@ -106,23 +111,8 @@ def _occlusion(classifier, sequences):
     variants = Sequences(
         values, offsets, sequences.input_size, sequences.one_hot, sequences.dtype
     )
-    without = classifier._proba(network, weights, variants)
+    without = _inference.predict(network, params, variants)
     return full[owner] - without
-
-
-def _gradient_times_input(classifier, sequences):
-    network = classifier._make_network()
-    weights = classifier.weights_
-    n_classes = len(classifier.classes_)
-    flat = np.zeros((len(sequences.values), n_classes), dtype=sequences.dtype)
-    for batch in classifier._batches(network, sequences, np.arange(len(sequences))):
-        step = np.repeat(np.arange(batch.n_steps), batch.batch_sizes)
-        position = sequences.offsets[batch.order[batch.row_of]] + step
-        for c in range(n_classes):
-            d_proba = np.zeros((batch.batch, n_classes), dtype=sequences.dtype)
-            d_proba[:, c] = 1
-            flat[position, c] = network.gradient_times_input(weights, batch, d_proba)
-    return flat
 
 
 __all__ = ["token_influence"]
