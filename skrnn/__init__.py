@@ -7,8 +7,15 @@ A recurrent network reads a sequence step by step, carrying a hidden state
 
 from ._classifier import RNNClassifier
 from ._one_hot_sequences import OneHotSequences
+from ._preprocessing import SequenceScaler, SequenceWindows
 from ._transformer import OneHotSequenceTransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["OneHotSequenceTransformer", "OneHotSequences", "RNNClassifier"]
+__all__ = [
+    "OneHotSequenceTransformer",
+    "OneHotSequences",
+    "RNNClassifier",
+    "SequenceScaler",
+    "SequenceWindows",
+]

@@ -24,7 +24,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
-    check_array,
     check_consistent_length,
     check_is_fitted,
     validate_data,
@@ -42,6 +41,7 @@ from ._optimizers import (
     clip_grad_norm,
 )
 from ._parallel import thread_map
+from ._validation import ACCEPTED_X, check_sequence_array
 from ._sequences import (
     TEXT_ERROR,
     from_one_hot,
@@ -53,12 +53,8 @@ from ._sequences import (
     pack,
 )
 
-ACCEPTED_X = (
-    "a 2-D array (n_samples, n_steps) of univariate sequences, a 3-D array "
-    "(n_samples, n_steps, n_features) with trailing all-NaN steps as padding, "
-    "a list of 1-D or 2-D arrays of differing lengths, or the OneHotSequences "
-    "of OneHotSequenceTransformer"
-)
+# what every estimator on sequences takes, for its error messages
+ACCEPTED_INPUT = f"{ACCEPTED_X}, or the OneHotSequences of OneHotSequenceTransformer"
 
 
 def _stochastic(estimator):
@@ -280,19 +276,17 @@ class BaseRNN(BaseEstimator):
             raise TypeError(TEXT_ERROR.format(name=name, what=what))
         elif scipy.sparse.issparse(X):
             raise TypeError(
-                f"{name} does not take a sparse matrix. It takes {ACCEPTED_X}; "
+                f"{name} does not take a sparse matrix. It takes {ACCEPTED_INPUT}; "
                 "for token sequences use OneHotSequenceTransformer."
             )
         elif is_ragged(X):
             sequences = from_ragged(X, name=name)
         else:
-            array = self._check_array(X, reset)
+            array = check_sequence_array(X, name)
             two_d = array.ndim == 2
-            if array.ndim == 3 and array.shape[2] == 0:
-                raise ValueError(
-                    f"X has steps of 0 feature(s) (shape={array.shape}); each "
-                    "step needs at least 1 number."
-                )
+            if two_d and not reset:
+                # scikit-learn's own checks and messages: feature names, width
+                validate_data(self, X, reset=False, skip_check_array=True)
             sequences = from_padded(array)
         if not reset and sequences.input_size != self.input_size_:
             raise ValueError(
@@ -300,33 +294,6 @@ class BaseRNN(BaseEstimator):
                 f"fitted on steps of {self.input_size_} (input_size_)."
             )
         return sequences, two_d
-
-    def _check_array(self, X, reset):
-        """X as a float array of 2 or 3 dimensions (2-D checked against
-        ``n_features_in_`` when predicting)."""
-        try:
-            array = check_array(
-                X,
-                dtype=(np.float64, np.float32),
-                ensure_all_finite=False,
-                allow_nd=True,
-                input_name="X",
-            )
-        except ValueError as exc:
-            if "could not convert string" in str(exc):
-                raise TypeError(
-                    TEXT_ERROR.format(name=type(self).__name__, what="strings")
-                ) from None
-            raise
-        if array.ndim > 3:
-            raise ValueError(
-                f"X has {array.ndim} dimensions (shape={array.shape}); "
-                f"{type(self).__name__} takes {ACCEPTED_X}."
-            )
-        if array.ndim == 2 and not reset:
-            # scikit-learn's own checks and messages: feature names, width
-            validate_data(self, X, reset=False, skip_check_array=True)
-        return array
 
     @staticmethod
     def _check_sample_weight(sample_weight, n_samples):
