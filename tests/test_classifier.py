@@ -40,6 +40,7 @@ NON_DEFAULT = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_check_estimator_default(cell):
     """Each cell's default estimator passes every check; only array-API skips."""
@@ -53,6 +54,7 @@ def test_check_estimator_default(cell):
     assert len(results) > 50
 
 
+@pytest.mark.slow
 @parametrize_with_checks(NON_DEFAULT)
 def test_sklearn_compatible_configurations(estimator, check):
     with warnings.catch_warnings():
@@ -276,8 +278,20 @@ def test_every_solver_lowers_the_loss(solver):
     assert clf.best_loss_ == pytest.approx(min(clf.loss_curve_))
 
 
-def test_early_stopping_keeps_best_validation_weights():
+def test_early_stopping_keeps_best_validation_weights(monkeypatch):
+    """The fitted weights are those of the epoch with the best validation
+    score, not the last epoch's."""
+    import skrnn._base as base
+
     X, y = ragged_data(n=60)
+    snapshots = []
+    original = base._inference.predict
+
+    def recording(network, params, sequences, indices=None):
+        snapshots.append({name: value.copy() for name, value in params.items()})
+        return original(network, params, sequences, indices)
+
+    monkeypatch.setattr(base._inference, "predict", recording)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = RNNClassifier(
@@ -285,8 +299,17 @@ def test_early_stopping_keeps_best_validation_weights():
             learning_rate=0.01, random_state=0,
         ).fit(X, y)
     assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
+    assert len(snapshots) == clf.n_iter_  # one validation pass per epoch
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert clf.best_loss_ is None
+    best = int(np.argmax(clf.validation_scores_))
+    assert best < clf.n_iter_ - 1  # stopped after epochs without improvement
+    for name, value in clf.weights_.items():
+        assert_array_equal(value, snapshots[best][name])
+    assert any(
+        not np.array_equal(value, snapshots[-1][name])
+        for name, value in clf.weights_.items()
+    )
 
 
 def test_max_grad_norm_clips_the_step():

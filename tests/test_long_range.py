@@ -20,6 +20,8 @@ from sklearn.pipeline import make_pipeline
 from skrnn import OneHotSequenceTransformer, RNNClassifier
 from skrnn.datasets import make_marker_order
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def marker_data():

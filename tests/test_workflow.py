@@ -144,6 +144,7 @@ def test_float32_transformer_gives_float32_model(questions):
     assert model.predict_proba(X).dtype == np.float32
 
 
+@pytest.mark.slow
 def test_dask_distributed_grid_search_equals_serial(questions):
     """A grid search runs on an existing distributed engine through joblib."""
     distributed = pytest.importorskip("dask.distributed")
