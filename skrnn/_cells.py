@@ -47,8 +47,8 @@ def _gate_scale_shift(n_gates, tanh_gate, H, dtype):
 
     The gated cells compute sigmoid(a) as (1 + tanh(a / 2)) / 2, the same
     function as `scipy.special.expit` (absolute error within one unit in the
-    last place of 1), because NumPy's vectorized tanh is 3x (float64) to 7x
-    (float32) faster. The LSTM cell multiplies its pre-activations by
+    last place of 1), because NumPy's vectorized tanh is several times
+    faster than its exp-based forms (benchmarks/RESULTS.md). The LSTM cell multiplies its pre-activations by
     ``scale`` up front (the columns of gx and rows of W_hh and b_hh; exact,
     a power of two); then `_gate_activations` turns a whole block of its
     four gates into the gate values. The GRU's r and z, a block of their
@@ -140,9 +140,9 @@ def _accumulate_product(out, x, w_hh, transpose=False):
 def _row_major(w_hh):
     """``W_hh`` as a C-contiguous (G * H, H) array, for the backward's
     ``d_a W_hh``. The network stores W_hh transposed, so that the forward's
-    ``h W_hh^T`` reads C-contiguous memory; OpenBLAS multiplies by the
-    transposed operand 1.3x to 1.7x slower (float32, H = 512). One copy per
-    backward pass, against one product per step."""
+    ``h W_hh^T`` reads C-contiguous memory; OpenBLAS multiplies by a
+    transposed operand more slowly. One copy per backward pass, against one
+    product per step."""
     return np.ascontiguousarray(w_hh)
 
 
@@ -155,8 +155,8 @@ def _weight_gradient(d_a, h_prev):
 
     Computed as ``(h_prev^T d_a)^T``: a (G * H, H) view of an (H, G * H)
     C-contiguous product, the layout in which the network stores W_hh, so
-    that adding it into the gradient reads both arrays in order (1.3x to
-    1.7x faster than adding a transposed copy at H = 512)."""
+    that adding it into the gradient reads both arrays in order rather than
+    adding a transposed copy."""
     return (h_prev.T @ d_a).T
 
 

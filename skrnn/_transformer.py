@@ -89,9 +89,9 @@ class OneHotSequenceTransformer(
         fraction of all token occurrences in the training data. With the
         default 1 the out-of-vocabulary slot never occurs in training, so a
         model learns nothing for it and reads words first seen at prediction
-        time through its untrained initial weights; 2 (rare training words
-        stand in for unknown ones) did better on text (see
-        ``benchmarks/RESULTS.md``).
+        time through its untrained initial weights; with 2, rare training
+        words stand in for unknown ones, which the recommended text
+        configuration uses.
     max_tokens : int >= 1, default=None
         Keep at most this many tokens in the vocabulary (the
         out-of-vocabulary slot comes on top): the most frequent ones, ties
