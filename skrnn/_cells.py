@@ -48,7 +48,8 @@ def _gate_scale_shift(n_gates, tanh_gate, H, dtype):
     The gated cells compute sigmoid(a) as (1 + tanh(a / 2)) / 2, the same
     function as `scipy.special.expit` (absolute error within one unit in the
     last place of 1), because NumPy's vectorized tanh is several times
-    faster than its exp-based forms (benchmarks/RESULTS.md). The LSTM cell multiplies its pre-activations by
+    faster than its exp-based forms (benchmarks/RESULTS.md). The LSTM cell
+    multiplies its pre-activations by
     ``scale`` up front (the columns of gx and rows of W_hh and b_hh; exact,
     a power of two); then `_gate_activations` turns a whole block of its
     four gates into the gate values. The GRU's r and z, a block of their
