@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -137,8 +138,17 @@ def test_2d_equals_3d_univariate():
     assert_allclose(a.predict_proba(X), b.predict_proba(X[:, :, None]), atol=1e-12)
     assert a.n_features_in_ == 6 and a.input_size_ == 1
     assert not hasattr(b, "n_features_in_") and b.input_size_ == 1
-    # A model fitted on 2-D input reads sequences of any length in other forms.
+    # A model fitted on 2-D input reads sequences of any length in other
+    # forms, its (n, T, 1) form included; only a 2-D array of another width
+    # is refused, with scikit-learn's message.
     assert a.predict_proba([X[0, :3]]).shape == (1, 2)
+    assert_allclose(a.predict_proba(X[:, :, None]), a.predict_proba(X), rtol=0, atol=0)
+    assert_allclose(b.predict_proba(X), b.predict_proba(X[:, :, None]), rtol=0, atol=0)
+    assert a.predict_proba(rng.normal(size=(3, 9, 1))).shape == (3, 2)
+    with pytest.raises(ValueError, match="expecting 6 features"):
+        a.predict(X[:, :4])
+    with pytest.raises(ValueError, match="steps of 2 numbers.*input_size_"):
+        a.predict(rng.normal(size=(3, 6, 2)))
 
 
 def test_trailing_nan_in_2d_is_padding():
@@ -510,6 +520,12 @@ BAD_FIT = [
     ("tokens", lambda: ([["you", "are"], ["are", "you"]], [0, 1]), TypeError,
      "OneHotSequenceTransformer"),
     ("continuous y", lambda: (X_OK, np.linspace(0, 1, 6)), ValueError, "continuous"),
+    ("complex", lambda: ([np.ones(3, dtype=complex), np.ones(2)], [0, 1]), ValueError,
+     "Complex data not supported: sequence 0 is complex"),
+    ("sparse", lambda: (scipy.sparse.csr_matrix(np.ones((6, 3))), Y_OK), TypeError,
+     "sparse matrix.*OneHotSequenceTransformer"),
+    ("NaN in a ragged item", lambda: ([np.ones(3), np.array([1.0, np.nan, 2.0])], [0, 1]),
+     ValueError, "NaN inside sequence 1 at step 1"),
 ]
 
 
@@ -521,6 +537,19 @@ def test_bad_fit_input(name, make, error, match):
         clf.fit(X, y)
     assert not hasattr(clf, "weights_") and not hasattr(clf, "classes_")
     assert not hasattr(clf, "n_features_in_")
+
+
+def test_partial_fit_api_details():
+    """classes and sample_weight are keyword-only; early stopping, which
+    needs a held-out set, is refused; loss_ is the last epoch's loss."""
+    clf = RNNClassifier(hidden_size=3, random_state=0)
+    with pytest.raises(TypeError):
+        clf.partial_fit(X_OK, Y_OK, [0, 1])
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        RNNClassifier(early_stopping=True).partial_fit(X_OK, Y_OK, classes=[0, 1])
+    clf.partial_fit(X_OK, Y_OK, classes=[0, 1], sample_weight=np.ones(6))
+    clf.partial_fit(X_OK, Y_OK)
+    assert clf.loss_ == clf.loss_curve_[-1] and len(clf.loss_curve_) == 2
 
 
 @pytest.mark.parametrize(
