@@ -62,7 +62,8 @@ def _stochastic(estimator):
     if estimator.solver == "lbfgs":
         raise AttributeError(
             "partial_fit is only available for stochastic solvers "
-            f"('sgd', 'adagrad', 'adam'), not solver={estimator.solver!r}."
+            f"('sgd', 'adagrad', 'adam', 'lazy_adam'), not "
+            f"solver={estimator.solver!r}."
         )
     return True
 
@@ -138,7 +139,7 @@ class BaseRNN(BaseEstimator):
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "embedding_size": [Interval(Integral, 1, None, closed="left"), None],
         "pooling": [StrOptions({"last", "mean", "max"})],
-        "solver": [StrOptions({"sgd", "adagrad", "adam", "lbfgs"})],
+        "solver": [StrOptions({"sgd", "adagrad", "adam", "lazy_adam", "lbfgs"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
@@ -458,9 +459,10 @@ class BaseRNN(BaseEstimator):
             )
         if self.solver == "adagrad":
             return AdagradOptimizer(self.learning_rate, self.epsilon)
-        if self.solver == "adam":
+        if self.solver in ("adam", "lazy_adam"):
             return AdamOptimizer(
-                self.learning_rate, self.beta_1, self.beta_2, self.epsilon
+                self.learning_rate, self.beta_1, self.beta_2, self.epsilon,
+                lazy=self.solver == "lazy_adam",
             )
         return None
 
@@ -515,10 +517,15 @@ class BaseRNN(BaseEstimator):
         views = layout.views(params)
         grads = np.zeros_like(params)
         grad_views = layout.views(grads)
-        # One-hot input, plain SGD, no penalty: the embedding's gradient is
-        # kept as the rows of the batch's tokens (the dense update, exactly).
+        # One-hot input: the embedding's gradient is kept as the rows of the
+        # batch's tokens, where the optimizer's update of those rows alone is
+        # the dense update exactly (plain SGD or Adagrad, no penalty), or is
+        # what was asked for (lazy Adam, whose penalty is on those rows too).
         row_sparse = None
-        if sequences.one_hot and not self.alpha and optimizer.supports_sparse:
+        updates = optimizer.sparse_updates
+        if sequences.one_hot and (
+            updates == "lazy" or (updates == "exact" and not self.alpha)
+        ):
             row_sparse = RowSparseGradient(layout.size, network.sparse_blocks(layout))
         best_loss = np.inf if history.best_loss is None else history.best_loss
         # Dropout noise is keyed by sequence content and epoch, not drawn in
@@ -552,6 +559,8 @@ class BaseRNN(BaseEstimator):
                     views, grad_views, batch, targets[batch.order], weight,
                     self.alpha, noise, row_sparse,
                 )
+                if row_sparse is not None and self.alpha:
+                    loss += row_sparse.add_penalty(params, self.alpha / weight_sum)
                 if not np.isfinite(loss) or not all_finite(grads, row_sparse):
                     raise FloatingPointError(
                         f"The training loss became {loss} in epoch "

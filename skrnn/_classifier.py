@@ -80,9 +80,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         final state (both directions' when bidirectional), or the mean or
         element-wise max of its outputs over the steps.
 
-    solver : {'adam', 'sgd', 'adagrad', 'lbfgs'}, default='adam'
+    solver : {'adam', 'lazy_adam', 'sgd', 'adagrad', 'lbfgs'}, default='adam'
         The optimizer. 'lbfgs' is full-batch L-BFGS from
         `scipy.optimize.minimize`; the others are minibatch methods.
+        'lazy_adam' is Adam that, for one-hot input, updates only the
+        embedding rows (columns of the first ``W_ih``) of the minibatch's
+        tokens, their moments and their L2 penalty included, as
+        TensorFlow's LazyAdam and PyTorch's SparseAdam: a step then costs
+        O(tokens in the minibatch) rather than O(vocabulary), which matters
+        for vocabularies of 10^5 words. Unlike Adam, a word's moments do not
+        decay while it is absent. For other input it is Adam.
 
     learning_rate : float, default=0.001
         Step size of the stochastic solvers.

@@ -5,13 +5,18 @@ One small class per optimizer, as in scikit-learn's
 each update is a few vectorized operations on the whole flat vector (every
 weight and bias of the network is a view into it), done in place.
 
-For one-hot input the first layer's ``W_ih`` is the word embedding, a
-(n_token_slots, gates * H) block of the flat vector whose gradient is zero but
-in the rows of the tokens of the minibatch. A `RowSparseGradient` carries those
-rows alone; an optimizer whose update of a zero gradient leaves the parameter
-exactly as it is (``supports_sparse``: plain SGD without momentum) then
-updates those rows only, which is exactly the dense update. Momentum and Adam
-move every row at every step, so they take the dense gradient.
+For one-hot input the first layer's ``W_ih`` (or the embedding) is a
+(n_token_slots, width) block of the flat vector whose gradient is zero but in
+the rows of the tokens of the minibatch. A `RowSparseGradient` carries those
+rows alone, and an optimizer's ``sparse_updates`` says what it does with them:
+
+- ``'exact'``: a zero gradient leaves the parameter and the optimizer's state
+  exactly as they are (plain SGD without momentum, Adagrad), so updating the
+  rows of the minibatch alone is exactly the dense update;
+- ``'lazy'``: rows outside the minibatch are left alone, although the dense
+  update would move them (Adam's moments decay every step): lazy Adam, as
+  TensorFlow's LazyAdam and PyTorch's SparseAdam;
+- None: the optimizer needs the dense gradient (momentum, Adam).
 """
 
 import numpy as np
@@ -72,6 +77,17 @@ class RowSparseGradient:
         for v in self.values.values():
             v *= factor
 
+    def add_penalty(self, flat, factor):
+        """Add the L2 penalty's gradient ``factor * w`` of the blocks' rows
+        in the minibatch (the rows only); return their penalty
+        ``factor / 2 * ||w_rows||^2``."""
+        penalty = 0.0
+        for name, rows in self.rows.items():
+            w = self.block(flat, name)[rows]
+            penalty += float(np.vdot(w, w))
+            self.values[name] += factor * w
+        return 0.5 * factor * penalty
+
     def toarray(self, grads):
         """The dense flat gradient (for tests)."""
         full = grads.copy()
@@ -92,40 +108,51 @@ def all_finite(grads, sparse=None):
 class BaseOptimizer:
     """Base class: holds the step size and counts the updates.
 
+    A subclass names its state arrays (``state``, each the size of the flat
+    parameter vector, created at the first update) and implements
+    ``_update(params, grads, *state)``, in place on equal-shaped arrays, so
+    that the same rule runs on the whole vector or on rows of it.
+
     Parameters
     ----------
     learning_rate : float
     """
 
+    state = ()
+    sparse_updates = None
+
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
         self.t = 0
 
-    @property
-    def supports_sparse(self):
-        """Whether a zero gradient leaves a parameter exactly unchanged, so
-        that a `RowSparseGradient` can be applied to its rows alone."""
-        return False
-
     def update_params(self, params, grads, sparse=None):
         """Update ``params`` in place with ``grads`` (flat arrays of one shape).
 
-        ``sparse`` (a `RowSparseGradient`, for optimizers that
-        ``supports_sparse``) replaces the gradient's entries in its blocks.
+        ``sparse`` (a `RowSparseGradient`, for optimizers with
+        ``sparse_updates``) replaces the gradient's entries in its blocks:
+        there only the rows it holds are updated, state included.
         """
         self.t += 1
+        for name in self.state:
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros_like(params))
+        state = [getattr(self, name) for name in self.state]
         if sparse is None:
-            self._update(params, grads)
+            self._update(params, grads, *state)
             return
-        if not self.supports_sparse:
+        if self.sparse_updates is None:
             raise ValueError(f"{type(self).__name__} needs a dense gradient.")
         for where in sparse.dense:
-            self._update(params[where], grads[where])
+            self._update(params[where], grads[where], *(a[where] for a in state))
         for name, rows in sparse.rows.items():
-            block = sparse.block(params, name)
-            update = block[rows]
-            self._update(update, sparse.values[name])
-            block[rows] = update
+            blocks = [sparse.block(a, name) for a in [params, *state]]
+            selected = [block[rows] for block in blocks]  # copies
+            self._update(selected[0], sparse.values[name], *selected[1:])
+            for block, values in zip(blocks, selected):
+                block[rows] = values
+
+    def _update(self, params, grads, *state):
+        raise NotImplementedError
 
 
 class SGDOptimizer(BaseOptimizer):
@@ -143,37 +170,39 @@ class SGDOptimizer(BaseOptimizer):
         self.velocity = None
 
     @property
-    def supports_sparse(self):
-        return not self.momentum
+    def state(self):
+        return ("velocity",) if self.momentum else ()
 
-    def _update(self, params, grads):
+    @property
+    def sparse_updates(self):
+        return None if self.momentum else "exact"
+
+    def _update(self, params, grads, velocity=None):
         if not self.momentum:
             params -= self.learning_rate * grads
             return
-        if self.velocity is None:
-            self.velocity = np.zeros_like(params)
-        v = self.velocity
-        v *= self.momentum
-        v -= self.learning_rate * grads
+        velocity *= self.momentum
+        velocity -= self.learning_rate * grads
         if self.nesterov:
-            params += self.momentum * v - self.learning_rate * grads
+            params += self.momentum * velocity - self.learning_rate * grads
         else:
-            params += v
+            params += velocity
 
 
 class AdagradOptimizer(BaseOptimizer):
     """Adagrad: ``params -= learning_rate * grad / (sqrt(sum of grad**2) + epsilon)``."""
+
+    state = ("sum_sq",)
+    sparse_updates = "exact"
 
     def __init__(self, learning_rate, epsilon=1e-8):
         super().__init__(learning_rate)
         self.epsilon = epsilon
         self.sum_sq = None
 
-    def _update(self, params, grads):
-        if self.sum_sq is None:
-            self.sum_sq = np.zeros_like(params)
-        self.sum_sq += grads**2
-        params -= self.learning_rate * grads / (np.sqrt(self.sum_sq) + self.epsilon)
+    def _update(self, params, grads, sum_sq):
+        sum_sq += grads**2
+        params -= self.learning_rate * grads / (np.sqrt(sum_sq) + self.epsilon)
 
 
 class AdamOptimizer(BaseOptimizer):
@@ -181,21 +210,29 @@ class AdamOptimizer(BaseOptimizer):
 
     ``m = beta_1 m + (1 - beta_1) grad``, ``v = beta_2 v + (1 - beta_2) grad**2``,
     ``params -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)``.
+
+    With ``lazy``, given a `RowSparseGradient`, the rows outside the
+    minibatch keep their parameters and moments (lazy Adam, as TensorFlow's
+    LazyAdam and PyTorch's SparseAdam); ``t`` still counts every step.
     """
 
-    def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    state = ("m", "v")
+
+    def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 lazy=False):
         super().__init__(learning_rate)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.lazy = lazy
         self.m = None
         self.v = None
 
-    def _update(self, params, grads):
-        if self.m is None:
-            self.m = np.zeros_like(params)
-            self.v = np.zeros_like(params)
-        m, v = self.m, self.v
+    @property
+    def sparse_updates(self):
+        return "lazy" if self.lazy else None
+
+    def _update(self, params, grads, m, v):
         m *= self.beta_1
         m += (1 - self.beta_1) * grads
         v *= self.beta_2

@@ -106,7 +106,7 @@ def test_classifier_sparse_path_equals_dense(monkeypatch):
         fast = RNNClassifier(**params).fit(X, y)
     assert len(sparse_steps) == 3 * 5  # every minibatch of every epoch
     sparse_steps.clear()
-    monkeypatch.setattr(SGDOptimizer, "supports_sparse", property(lambda self: False))
+    monkeypatch.setattr(SGDOptimizer, "sparse_updates", property(lambda self: None))
     with pytest.warns(ConvergenceWarning):
         slow = RNNClassifier(**params).fit(X, y)
     assert sparse_steps == []
