@@ -473,16 +473,16 @@ class RecurrentNetwork:
         rng : DropoutNoise or numpy.random.RandomState
             Draws the dropout masks.
         sparse : RowSparseGradient or None
-            For one-hot input with ``alpha == 0``: receives the gradient of
-            the first layer's ``weight_ih`` (the embedding) as the rows of the
-            batch's tokens; those blocks of ``grads`` are then not written.
+            For one-hot input: receives the gradient of the first layer's
+            ``weight_ih`` (or the embedding) as the rows of the batch's
+            tokens; those blocks of ``grads`` are then not written, and
+            carry no penalty here (`RowSparseGradient.add_penalty` adds it on
+            those rows).
 
         Returns
         -------
         loss : float
         """
-        if sparse is not None and alpha:
-            raise ValueError("A row-sparse gradient needs alpha == 0.")
         output, cache = self.forward(params, batch, train=True, rng=rng)
         dtype = output.dtype
         w_sum = sample_weight.sum()
