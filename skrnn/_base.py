@@ -537,6 +537,8 @@ class BaseRNN(BaseEstimator):
         no_improvement = 0
         epochs = 1 if incremental else self.max_iter
         converged = False
+        fit_start = time.time()
+        last_epoch = history.n_iter + epochs  # shown as "Epoch k/last"
         for _ in range(epochs):
             start_time = time.time()
             order = rng.permutation(train) if self.shuffle else train
@@ -575,7 +577,10 @@ class BaseRNN(BaseEstimator):
             history.t += len(order)
             epoch_loss = total_loss / float(sample_weight[order].sum())
             history.loss_curve.append(epoch_loss)
-            message = f"Epoch {history.n_iter}, loss = {epoch_loss:.8f}"
+            message = f"Epoch {history.n_iter}"
+            if not incremental:
+                message += f"/{last_epoch}"
+            message += f", loss = {epoch_loss:.8f}"
             if early_stopping:
                 output = _inference.predict(network, views, sequences, validation)
                 score = self._validation_score(
@@ -598,7 +603,12 @@ class BaseRNN(BaseEstimator):
                 best_loss = min(best_loss, epoch_loss)
                 history.best_loss = best_loss
             if self.verbose:
-                print(f"{message}, {time.time() - start_time:.2f} s")
+                now = time.time()
+                print(
+                    f"{message}, {now - start_time:.2f} s ({now - fit_start:.1f} s "
+                    "in all)",
+                    flush=True,
+                )
             if not incremental and no_improvement > self.n_iter_no_change:
                 converged = True
                 if self.verbose:

@@ -371,6 +371,7 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if "Epoch" in line]
     assert len(lines) == 3
     assert "loss" in lines[0] and "validation score" in lines[0] and " s" in lines[0]
+    assert lines[0].startswith("Epoch 1/3,") and lines[2].startswith("Epoch 3/3,")
 
 
 def test_random_state_reproducible_with_dropout():
