@@ -10,7 +10,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "user_guide"
 PAGES = sorted(GUIDE.glob("*.rst"))
-NEEDS = {"pytorch.rst": "torch", "inspection.rst": "matplotlib"}
+NEEDS = {
+    "pytorch.rst": "torch",
+    "inspection.rst": "matplotlib",
+    "saving.rst": "skops onnx onnxruntime",
+}
 
 
 def test_there_are_pages():
@@ -22,8 +26,8 @@ def test_there_are_pages():
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
 def test_user_guide_page(page):
-    if page.name in NEEDS:
-        pytest.importorskip(NEEDS[page.name])
+    for module in NEEDS.get(page.name, "").split():
+        pytest.importorskip(module)
     with warnings.catch_warnings():
         # Short fits in the pages stop at max_iter on purpose.
         warnings.simplefilter("ignore", ConvergenceWarning)
