@@ -6,6 +6,7 @@ A recurrent network reads a sequence step by step, carrying a hidden state
 """
 
 from ._classifier import RNNClassifier
+from ._language_model import RNNLanguageModel
 from ._one_hot_sequences import OneHotSequences
 from ._preprocessing import SequenceScaler, SequenceWindows
 from ._transformer import OneHotSequenceTransformer
@@ -16,6 +17,7 @@ __all__ = [
     "OneHotSequenceTransformer",
     "OneHotSequences",
     "RNNClassifier",
+    "RNNLanguageModel",
     "SequenceScaler",
     "SequenceWindows",
 ]

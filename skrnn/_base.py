@@ -497,10 +497,9 @@ class BaseRNN(BaseEstimator):
     def _fit_stochastic(
         self, network, layout, params, optimizer, data, rng, incremental, history
     ):
-        """Step 3 for 'sgd', 'adagrad' and 'adam': minibatch epochs."""
-        sequences, targets, sample_weight = (
-            data.sequences, data.targets, data.sample_weight
-        )
+        """Step 3 for 'sgd', 'adagrad' and 'adam': minibatch epochs (each
+        `_train_epoch`), early stopping and the convergence test."""
+        sequences = data.sequences
         early_stopping = self.early_stopping  # never with partial_fit
         if early_stopping:
             train, validation = self._split_validation(data, rng)
@@ -533,7 +532,7 @@ class BaseRNN(BaseEstimator):
         if not incremental or history.noise_seed is None:
             history.noise_seed = int(rng.randint(2**31 - 1))
         noise_seed = history.noise_seed
-        keys = sequences.keys() if self.dropout or self.input_dropout else None
+        keys = self._dropout_keys(data) if self.dropout or self.input_dropout else None
         no_improvement = 0
         epochs = 1 if incremental else self.max_iter
         converged = False
@@ -542,50 +541,22 @@ class BaseRNN(BaseEstimator):
         for _ in range(epochs):
             start_time = time.time()
             order = rng.permutation(train) if self.shuffle else train
-            if self.bucket_batches > 1:
-                order = length_buckets(
-                    order, sequences.lengths, batch_size, self.bucket_batches,
-                    rng if self.shuffle else None,
-                )
             noise = None if keys is None else DropoutNoise(
                 keys, noise_seed * 1_000_003 + history.n_iter
             )
-            total_loss = 0.0
-            for start in range(0, len(order), batch_size):
-                batch = pack(sequences, order[start : start + batch_size])
-                weight = sample_weight[batch.order]
-                weight_sum = float(weight.sum())
-                if weight_sum == 0:
-                    continue
-                loss = network.loss_and_gradient(
-                    views, grad_views, batch, targets[batch.order], weight,
-                    self.alpha, noise, row_sparse,
-                )
-                if row_sparse is not None and self.alpha:
-                    loss += row_sparse.add_penalty(params, self.alpha / weight_sum)
-                if not np.isfinite(loss) or not all_finite(grads, row_sparse):
-                    raise FloatingPointError(
-                        f"The training loss became {loss} in epoch "
-                        f"{history.n_iter + 1}: training diverged. Lower "
-                        "learning_rate, set max_grad_norm to clip the gradient, "
-                        "or scale the input."
-                    )
-                clip_grad_norm(grads, self.max_grad_norm, row_sparse)
-                optimizer.update_params(params, grads, row_sparse)
-                total_loss += loss * weight_sum
+            epoch_loss = self._train_epoch(
+                network, views, grad_views, params, grads, optimizer, data, order,
+                batch_size, noise, row_sparse, rng, history,
+            )
             history.n_iter += 1
             history.t += len(order)
-            epoch_loss = total_loss / float(sample_weight[order].sum())
             history.loss_curve.append(epoch_loss)
             message = f"Epoch {history.n_iter}"
             if not incremental:
                 message += f"/{last_epoch}"
             message += f", loss = {epoch_loss:.8f}"
             if early_stopping:
-                output = _inference.predict(network, views, sequences, validation)
-                score = self._validation_score(
-                    targets[validation], output, sample_weight[validation]
-                )
+                score = self._held_out_score(network, views, data, validation)
                 history.validation_scores.append(score)
                 message += f", validation score = {score:.6f}"
                 if score < history.best_validation_score + self.tol:
@@ -625,6 +596,65 @@ class BaseRNN(BaseEstimator):
                 ConvergenceWarning,
             )
         return best_params if early_stopping else params
+
+    def _train_epoch(
+        self, network, views, grad_views, params, grads, optimizer, data, order,
+        batch_size, noise, row_sparse, rng, history,
+    ):
+        """One epoch of minibatch steps over the sequences in ``order``;
+        returns the epoch's (sample-weighted mean) training loss."""
+        sequences, targets, sample_weight = (
+            data.sequences, data.targets, data.sample_weight
+        )
+        if self.bucket_batches > 1:
+            order = length_buckets(
+                order, sequences.lengths, batch_size, self.bucket_batches,
+                rng if self.shuffle else None,
+            )
+        total_loss = 0.0
+        for start in range(0, len(order), batch_size):
+            batch = pack(sequences, order[start : start + batch_size])
+            weight = sample_weight[batch.order]
+            weight_sum = float(weight.sum())
+            if weight_sum == 0:
+                continue
+            loss = network.loss_and_gradient(
+                views, grad_views, batch, targets[batch.order], weight,
+                self.alpha, noise, row_sparse,
+            )
+            loss = self._step(
+                params, grads, optimizer, loss, weight_sum, row_sparse, history
+            )
+            total_loss += loss * weight_sum
+        return total_loss / float(sample_weight[order].sum())
+
+    def _step(self, params, grads, optimizer, loss, weight_sum, row_sparse, history):
+        """The update after a minibatch's `loss_and_gradient`: the penalty of
+        row-sparse rows, the divergence check, clipping, the optimizer step.
+        Returns the minibatch's loss (with that penalty)."""
+        if row_sparse is not None and self.alpha:
+            loss += row_sparse.add_penalty(params, self.alpha / weight_sum)
+        if not np.isfinite(loss) or not all_finite(grads, row_sparse):
+            raise FloatingPointError(
+                f"The training loss became {loss} in epoch "
+                f"{history.n_iter + 1}: training diverged. Lower "
+                "learning_rate, set max_grad_norm to clip the gradient, "
+                "or scale the input."
+            )
+        clip_grad_norm(grads, self.max_grad_norm, row_sparse)
+        optimizer.update_params(params, grads, row_sparse)
+        return loss
+
+    def _dropout_keys(self, data):
+        """Content keys of what a minibatch packs (`DropoutNoise`)."""
+        return data.sequences.keys()
+
+    def _held_out_score(self, network, views, data, validation):
+        """Score of the held-out sequences ``validation`` (early stopping)."""
+        output = _inference.predict(network, views, data.sequences, validation)
+        return self._validation_score(
+            data.targets[validation], output, data.sample_weight[validation]
+        )
 
     def _fit_lbfgs(self, network, layout, params, data, history):
         """Step 3 for 'lbfgs': full-batch L-BFGS-B from SciPy."""

@@ -16,8 +16,19 @@ all rows at once before the backward loop, which then holds one product
 gradient ``d_W_hh`` is one product after it.
 
 Conventions are PyTorch's: weights in its layout (n_gates * H, H), its gate
-orders, and both biases. The initial state is zero. Going in ``reverse``,
-each sequence is read from its last step to its first.
+orders, and both biases. Going in ``reverse``, each sequence is read from its
+last step to its first.
+
+A cell's *state* is what it carries from step to step: ``(h,)`` for the
+Elman cell and the GRU, ``(h, c)`` for the LSTM (``n_states``). The initial
+state ``state0`` is zero unless given, as torch's ``h_0`` (and ``c_0``): a
+tuple of (B, H) arrays in the batch's row order. `forward` returns the final
+state ``state_n`` (each sequence's state after its last step read), so that a
+caller can carry it into the next chunk of the same sequences (truncated
+BPTT), and `backward` returns the gradient ``d_state0`` of the initial state
+(None when the state started at zero: then no work is spent on it). A row
+starts from its initial state at its first step read, the only step at which
+the loops touch ``state0``.
 
 The batch is sorted by decreasing length, so the rows of step ``t`` that have
 a previous state are a prefix of them, and their previous states are a
@@ -114,16 +125,26 @@ def _previous(batch, reverse, t):
     )
 
 
-def _previous_states(batch, reverse, states):
-    """The previous state of every packed row (zero for a sequence's first)."""
+def _previous_states(batch, reverse, states, initial=None):
+    """The previous state of every packed row: for a sequence's first row
+    read, its ``initial`` state (B, H), or zero when None."""
     ext = np.zeros((batch.n_rows + 1, states.shape[1]), dtype=states.dtype)
     ext[:-1] = states
-    return ext[batch.previous_rows(reverse)]
+    previous = batch.previous_rows(reverse)
+    out = ext[previous]
+    if initial is not None:
+        first = previous == batch.n_rows
+        out[first] = initial[batch.row_of[first]]
+    return out
 
 
-def _final_states(batch, reverse, states):
-    """Each sequence's state after its last step read; zero when empty."""
-    h_n = np.zeros((batch.batch, states.shape[1]), dtype=states.dtype)
+def _final_states(batch, reverse, states, initial=None):
+    """Each sequence's state after its last step read; for an empty
+    sequence its ``initial`` state, or zero when None."""
+    if initial is None:
+        h_n = np.zeros((batch.batch, states.shape[1]), dtype=states.dtype)
+    else:
+        h_n = np.array(initial, dtype=states.dtype)
     nonempty = batch.lengths > 0
     if reverse:
         h_n[nonempty] = states[: int(nonempty.sum())]
@@ -173,6 +194,38 @@ def _dh_init(d_hn, shape, dtype):
     return np.zeros(shape, dtype=dtype) if d_hn is None else np.array(d_hn, dtype=dtype)
 
 
+def _state_parts(state, n_states, fill=False):
+    """``state`` (a tuple of ``n_states`` arrays, or None) as a list of
+    ``n_states`` entries; with ``fill``, an entry that is None next to a
+    given one is zero (an LSTM given h0 alone starts from c0 = 0)."""
+    if state is None:
+        return [None] * n_states
+    state = list(state)
+    if len(state) != n_states:
+        raise ValueError(
+            f"A state of this cell is a tuple of {n_states} array(s), got {len(state)}."
+        )
+    given = [s for s in state if s is not None]
+    if fill and given:
+        state = [np.zeros_like(given[0]) if s is None else s for s in state]
+    return state
+
+
+def _initial_gradient(state0, d_state_n, batch):
+    """Zero gradients of the initial state (None when it started at zero);
+    an empty sequence's final state is its initial state, so the gradient
+    of its final state passes straight through."""
+    if state0 is None:
+        return None
+    d_state0 = [np.zeros_like(s) for s in state0]
+    empty = batch.lengths == 0
+    if empty.any():
+        for d0, d_n in zip(d_state0, _state_parts(d_state_n, len(state0))):
+            if d_n is not None:
+                d0[empty] = d_n[empty]
+    return d_state0
+
+
 class _Cache:
     """What a forward pass keeps for its backward pass."""
 
@@ -190,17 +243,20 @@ class ElmanCell:
         a_t = gx_t + h_{t-1} W_hh^T + b_hh        gx_t = x_t W_ih^T + b_ih
         h_t = f(a_t)                              f = tanh or relu
 
+    with ``h_{-1} = h0`` (zero unless given). State: ``(h,)``.
+
     Parameters
     ----------
     nonlinearity : {'tanh', 'relu'}
     """
 
     n_gates = 1
+    n_states = 1
 
     def __init__(self, nonlinearity="tanh"):
         self.nonlinearity = nonlinearity
 
-    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True):
+    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True, state0=None):
         """Run the cell over a packed batch.
 
         Parameters
@@ -214,18 +270,22 @@ class ElmanCell:
         reverse : bool
         keep : bool
             Return what `backward` needs (False for inference).
+        state0 : tuple (h0,) of ndarray (B, H), or None
+            Initial state of each sequence, in the batch's row order; None
+            is zero.
 
         Returns
         -------
         out : ndarray of shape (n_rows, H)
             h_t of every step.
-        h_n : ndarray of shape (B, H)
+        state_n : tuple (h_n,) of ndarray (B, H)
             Each sequence's state after its last step read (the first step
-            when ``reverse``); zero for empty sequences.
+            when ``reverse``); its initial state for an empty sequence.
         cache : object or None
         """
+        (h0,) = _state_parts(state0, 1, fill=True)
         f = ACTIVATIONS[self.nonlinearity]
-        s = batch.step_starts
+        s, sizes = batch.step_starts, batch.batch_sizes
         gx += b_hh
         h = gx  # a_t, then h_t, in place, (n_rows, H)
         for t in _steps(batch, reverse):
@@ -233,18 +293,21 @@ class ElmanCell:
             k, p = _previous(batch, reverse, t)
             if k:
                 _accumulate_product(a_t[:k], h[p : p + k], w_hh)
+            if h0 is not None and k < sizes[t]:  # rows starting here
+                _accumulate_product(a_t[k:], h0[k : sizes[t]], w_hh)
             f(a_t)
-        cache = _Cache(batch, reverse, h=h) if keep else None
-        return h, _final_states(batch, reverse, h), cache
+        cache = _Cache(batch, reverse, h=h, h0=h0) if keep else None
+        return h, (_final_states(batch, reverse, h, h0),), cache
 
-    def backward(self, d_out, d_hn, cache, w_hh):
+    def backward(self, d_out, d_state_n, cache, w_hh):
         """Gradients of the loss, given those of the forward's outputs.
 
         Parameters
         ----------
         d_out : ndarray of shape (n_rows, H) or None
             Gradient with respect to ``out`` (None when only h_n is used).
-        d_hn : ndarray of shape (B, H) or None
+        d_state_n : tuple (d_hn,) of ndarray (B, H) or None, or None
+            Gradient with respect to the final state.
         cache : object from `forward`
         w_hh : ndarray of shape (H, H)
 
@@ -253,13 +316,18 @@ class ElmanCell:
         d_gx : ndarray of shape (n_rows, H)
         d_w_hh : ndarray of shape (H, H)
         d_b_hh : ndarray of shape (H,)
+        d_state0 : tuple (d_h0,) of ndarray (B, H), or None
+            Gradient with respect to the initial state; None when the
+            forward pass started from zero.
         """
-        batch, h, reverse = cache.batch, cache.h, cache.reverse
+        batch, h, reverse, h0 = cache.batch, cache.h, cache.reverse, cache.h0
         s, sizes = batch.step_starts, batch.batch_sizes
+        (d_hn,) = _state_parts(d_state_n, 1)
         f_prime = DERIVATIVES[self.nonlinearity](h)  # f'(a_t), all rows
         d_a = np.empty_like(h)
         w_hh = _row_major(w_hh)
         dh = _dh_init(d_hn, (batch.batch, h.shape[1]), h.dtype)
+        d_state0 = _initial_gradient(None if h0 is None else (h0,), d_state_n, batch)
         for t in reversed(list(_steps(batch, reverse))):
             b, rows = sizes[t], slice(s[t], s[t + 1])
             if d_out is not None:
@@ -268,8 +336,10 @@ class ElmanCell:
             k, _ = _previous(batch, reverse, t)
             if k:
                 np.matmul(d_a_t[:k], w_hh, out=dh[:k])
-        d_w_hh = _weight_gradient(d_a, _previous_states(batch, reverse, h))
-        return d_a, d_w_hh, d_a.sum(axis=0)
+            if h0 is not None and k < b:  # rows that started here
+                np.matmul(d_a_t[k:], w_hh, out=d_state0[0][k:b])
+        d_w_hh = _weight_gradient(d_a, _previous_states(batch, reverse, h, h0))
+        return d_a, d_w_hh, d_a.sum(axis=0), _tuple(d_state0)
 
 
 class GRUCell:
@@ -283,16 +353,20 @@ class GRUCell:
         z_t = sigmoid(gx_z + gh_z)
         n_t = tanh(gx_n + r_t * gh_n)
         h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    with ``h_{-1} = h0`` (zero unless given). State: ``(h,)``.
     """
 
     n_gates = 3
+    n_states = 1
 
-    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True):
+    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True, state0=None):
         """Run the cell over a packed batch; see `ElmanCell.forward`.
 
         ``gx`` has shape (n_rows, 3H), ``w_hh`` (3H, H), ``b_hh`` (3H,).
         ``gx``'s n columns are overwritten with n.
         """
+        (h0,) = _state_parts(state0, 1, fill=True)
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
         w_hh_t = w_hh.T  # (H, 3H), C-contiguous as the network stores W_hh
@@ -312,8 +386,12 @@ class GRUCell:
             if k:
                 np.matmul(h[p : p + k], w_hh_t, out=gh_t[:k])
                 gh_t[:k] += b_hh
-            if k < b:
-                gh_t[k:] = b_hh
+            if k < b:  # rows starting here: h_{t-1} = h0
+                if h0 is None:
+                    gh_t[k:] = b_hh
+                else:
+                    np.matmul(h0[k:b], w_hh_t, out=gh_t[k:])
+                    gh_t[k:] += b_hh
             np.add(gx[rows, : 2 * H], gh_t[:, : 2 * H], out=rz_t)
             _sigmoid(rz_t)
             r, z = rz_t[:, :H], rz_t[:, H:]
@@ -324,13 +402,18 @@ class GRUCell:
             if k:
                 np.subtract(h[p : p + k], n_t[:k], out=h_t[:k])
             if k < b:
-                np.negative(n_t[k:], out=h_t[k:])
+                if h0 is None:
+                    np.negative(n_t[k:], out=h_t[k:])
+                else:
+                    np.subtract(h0[k:b], n_t[k:], out=h_t[k:])
             h_t *= z
             h_t += n_t
-        cache = _Cache(batch, reverse, h=h, rz=rz, n=n, gh=gh) if keep else None
-        return h, _final_states(batch, reverse, h), cache
+        cache = (
+            _Cache(batch, reverse, h=h, rz=rz, n=n, gh=gh, h0=h0) if keep else None
+        )
+        return h, (_final_states(batch, reverse, h, h0),), cache
 
-    def backward(self, d_out, d_hn, cache, w_hh):
+    def backward(self, d_out, d_state_n, cache, w_hh):
         """Gradients of the loss; see `ElmanCell.backward`.
 
         With ``d_an`` the gradient of n's pre-activation ``gx_n + r * gh_n``,
@@ -340,7 +423,8 @@ class GRUCell:
         ``d_gh_n = d_an r``; and ``dh_{t-1} = dh_t z + d_gh W_hh``.
         """
         batch, h, rz, n, gh = cache.batch, cache.h, cache.rz, cache.n, cache.gh
-        reverse = cache.reverse
+        reverse, h0 = cache.reverse, cache.h0
+        (d_hn,) = _state_parts(d_state_n, 1)
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
         r, z = rz[:, :H], rz[:, H:]
@@ -348,7 +432,7 @@ class GRUCell:
         d_an_factor = (1 - z) * (1 - n * n)
         factors = np.empty_like(gh)
         np.multiply(d_an_factor * gh[:, 2 * H :], r * (1 - r), out=factors[:, :H])
-        h_prev = _previous_states(batch, reverse, h)
+        h_prev = _previous_states(batch, reverse, h, h0)
         np.multiply(h_prev - n, z * (1 - z), out=factors[:, H : 2 * H])
         np.multiply(d_an_factor, r, out=factors[:, 2 * H :])
         factors = factors.reshape(-1, 3, H)
@@ -357,6 +441,7 @@ class GRUCell:
         d_gx = np.empty_like(gh)
         w_hh = _row_major(w_hh)
         dh = _dh_init(d_hn, (batch.batch, H), h.dtype)
+        d_state0 = _initial_gradient(None if h0 is None else (h0,), d_state_n, batch)
         for t in reversed(list(_steps(batch, reverse))):
             b, rows = sizes[t], slice(s[t], s[t + 1])
             if d_out is not None:
@@ -366,12 +451,16 @@ class GRUCell:
             np.multiply(dh_t[:, np.newaxis, :], factors[rows], out=d_gh3[rows])
             np.multiply(dh_t, d_an_factor[rows], out=d_gx[rows, 2 * H :])
             k, _ = _previous(batch, reverse, t)
+            if h0 is not None and k < b:  # rows that started here
+                d_h0 = d_state0[0][k:b]
+                np.multiply(dh_t[k:], z[rows][k:], out=d_h0)
+                _accumulate_product(d_h0, d_gh_t[k:], w_hh, transpose=True)
             if k:
                 dh_t *= z[rows]
                 _accumulate_product(dh[:k], d_gh_t[:k], w_hh, transpose=True)
         d_gx[:, : 2 * H] = d_gh[:, : 2 * H]
         d_w_hh = _weight_gradient(d_gh, h_prev)
-        return d_gx, d_w_hh, d_gh.sum(axis=0)
+        return d_gx, d_w_hh, d_gh.sum(axis=0), _tuple(d_state0)
 
 
 class LSTMCell:
@@ -383,18 +472,24 @@ class LSTMCell:
         i_t = sigmoid(a_i)    f_t = sigmoid(a_f)    g_t = tanh(a_g)    o_t = sigmoid(a_o)
         c_t = f_t * c_{t-1} + i_t * g_t
         h_t = o_t * tanh(c_t)
+
+    with ``h_{-1} = h0`` and ``c_{-1} = c0`` (zero unless given). State:
+    ``(h, c)``.
     """
 
     n_gates = 4
+    n_states = 2
 
-    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True):
+    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True, state0=None):
         """Run the cell over a packed batch; see `ElmanCell.forward`.
 
         ``gx`` has shape (n_rows, 4H), ``w_hh`` (4H, H), ``b_hh`` (4H,).
-        ``gx`` is overwritten with i, f, g, o.
+        ``gx`` is overwritten with i, f, g, o. ``state0`` is ``(h0, c0)``
+        and ``state_n`` is ``(h_n, c_n)``.
         """
+        h0, c0 = _state_parts(state0, 2, fill=True)
         H = w_hh.shape[1]
-        s = batch.step_starts
+        s, sizes = batch.step_starts, batch.batch_sizes
         # all four gates through one tanh per step (see `_gate_scale_shift`)
         scale, shift = _gate_scale_shift(4, 2, H, gx.dtype)
         gx += b_hh
@@ -405,26 +500,40 @@ class LSTMCell:
         tanh_c = np.empty_like(c)  # tanh(c_t)
         h = np.empty_like(c)  # h_t
         for t in _steps(batch, reverse):
-            rows = slice(s[t], s[t + 1])
+            b, rows = sizes[t], slice(s[t], s[t + 1])
             a, c_t, h_t = ifgo[rows], c[rows], h[rows]
             k, p = _previous(batch, reverse, t)
             if k:
                 _accumulate_product(a[:k], h[p : p + k], w_hh)
+            if h0 is not None and k < b:  # rows starting here
+                _accumulate_product(a[k:], h0[k:b], w_hh)
             _gate_activations(a, scale, shift)
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             np.multiply(i, g, out=c_t)
             if k:
                 np.multiply(f[:k], c[p : p + k], out=h_t[:k])  # h_t as scratch
                 c_t[:k] += h_t[:k]
+            if c0 is not None and k < b:
+                np.multiply(f[k:], c0[k:b], out=h_t[k:])
+                c_t[k:] += h_t[k:]
             np.tanh(c_t, out=tanh_c[rows])
             np.multiply(o, tanh_c[rows], out=h_t)
         cache = (
-            _Cache(batch, reverse, h=h, c=c, tanh_c=tanh_c, ifgo=ifgo) if keep else None
+            _Cache(batch, reverse, h=h, c=c, tanh_c=tanh_c, ifgo=ifgo, h0=h0, c0=c0)
+            if keep
+            else None
         )
-        return h, _final_states(batch, reverse, h), cache
+        state_n = (
+            _final_states(batch, reverse, h, h0),
+            _final_states(batch, reverse, c, c0),
+        )
+        return h, state_n, cache
 
-    def backward(self, d_out, d_hn, cache, w_hh):
+    def backward(self, d_out, d_state_n, cache, w_hh):
         """Gradients of the loss; see `ElmanCell.backward`.
+
+        ``d_state_n`` is ``(d_hn, d_cn)`` (either may be None) and
+        ``d_state0`` is ``(d_h0, d_c0)``.
 
         Per step, ``dc_t += dh_t o (1 - tanh(c_t)^2)``,
         ``d_a_o = dh_t tanh(c_t) o (1 - o)``, and
@@ -433,7 +542,8 @@ class LSTMCell:
         ``dh_{t-1} = d_a W_hh``. The factors are computed for all rows first.
         """
         batch, h, c, tanh_c, ifgo = cache.batch, cache.h, cache.c, cache.tanh_c, cache.ifgo
-        reverse = cache.reverse
+        reverse, h0, c0 = cache.reverse, cache.h0, cache.c0
+        d_hn, d_cn = _state_parts(d_state_n, 2)
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
         i, f, g, o = (ifgo[:, k * H : (k + 1) * H] for k in range(4))
@@ -441,7 +551,7 @@ class LSTMCell:
         do_factor = tanh_c * o * (1 - o)
         factors = np.empty((batch.n_rows, 3 * H), dtype=h.dtype)
         np.multiply(g, i * (1 - i), out=factors[:, :H])
-        c_prev = _previous_states(batch, reverse, c)
+        c_prev = _previous_states(batch, reverse, c, c0)
         np.multiply(c_prev, f * (1 - f), out=factors[:, H : 2 * H])
         np.multiply(i, 1 - g * g, out=factors[:, 2 * H :])
         factors = factors.reshape(-1, 3, H)
@@ -449,8 +559,9 @@ class LSTMCell:
         d_a4 = d_a.reshape(-1, 4, H)
         w_hh = _row_major(w_hh)
         dh = _dh_init(d_hn, (batch.batch, H), h.dtype)
-        dc = np.zeros((batch.batch, H), dtype=h.dtype)
+        dc = _dh_init(d_cn, (batch.batch, H), h.dtype)
         scratch = np.empty((batch.batch, H), dtype=h.dtype)
+        d_state0 = _initial_gradient(None if h0 is None else (h0, c0), d_state_n, batch)
         for t in reversed(list(_steps(batch, reverse))):
             b, rows = sizes[t], slice(s[t], s[t + 1])
             if d_out is not None:
@@ -461,11 +572,18 @@ class LSTMCell:
             np.multiply(dh_t, do_factor[rows], out=d_a_t[:, 3 * H :])
             np.multiply(dc_t[:, np.newaxis, :], factors[rows], out=d_a4[rows, :3])
             k, _ = _previous(batch, reverse, t)
+            if h0 is not None and k < b:  # rows that started here
+                np.matmul(d_a_t[k:], w_hh, out=d_state0[0][k:b])
+                np.multiply(dc_t[k:], f[rows][k:], out=d_state0[1][k:b])
             if k:
                 dc_t *= f[rows]
                 np.matmul(d_a_t[:k], w_hh, out=dh[:k])
-        d_w_hh = _weight_gradient(d_a, _previous_states(batch, reverse, h))
-        return d_a, d_w_hh, d_a.sum(axis=0)
+        d_w_hh = _weight_gradient(d_a, _previous_states(batch, reverse, h, h0))
+        return d_a, d_w_hh, d_a.sum(axis=0), _tuple(d_state0)
+
+
+def _tuple(state):
+    return None if state is None else tuple(state)
 
 
 CELLS = {"rnn": ElmanCell, "gru": GRUCell, "lstm": LSTMCell}

@@ -9,12 +9,24 @@ gradient of a sample-weighted loss on it. The output and its loss are one of
   ``L_i = -log p_i[y_i]``;
 - ``'identity'`` (regression): ``o_i`` itself and
   ``L_i = 1/2 * mean_k (o_ik - y_ik)^2``, the halved squared error of
-  scikit-learn's MLPRegressor.
+  scikit-learn's MLPRegressor;
+- ``'next_token'`` (language model): the output layer reads every step
+  instead of a summary, ``o_it = W_out h_it + b_out`` with ``h_it`` the last
+  layer's output at step t, ``p_it = softmax(o_it)`` over the vocabulary and
+  ``L_it = -log p_it[y_it]`` with ``y_it`` the next token. One product over
+  all packed rows makes the logits of every step of every sequence.
 
     loss = sum_i w_i * L_i / sum_i w_i + alpha / 2 * sum_W ||W||^2 / sum_i w_i
 
 (the penalty over weight matrices, not biases, as scikit-learn's
-MLP estimators), so that a sample of weight k counts as k copies of it.
+MLP estimators), so that a sample of weight k counts as k copies of it. For
+``'next_token'`` the sums run over tokens, each weighted by its sequence's
+``w_i``: the loss is the weighted mean cross-entropy per predicted token.
+
+Every layer can start from a given state instead of zero and returns its
+final state (torch's ``h_0`` and ``h_n``; with the LSTM also ``c_0`` and
+``c_n``), so that a long sequence can be run chunk by chunk, the state of
+one chunk carried into the next (truncated backpropagation through time).
 
 Parameters live in one flat vector; `ParameterLayout` names the views into it
 with PyTorch's names and shapes (``weight_ih_l0``, ``weight_hh_l0_reverse``,
@@ -188,7 +200,34 @@ def _softmax_backward(proba, d_proba):
 OUTPUTS = {
     "softmax": (softmax, _softmax_loss, _softmax_backward),
     "identity": (lambda z: z, _squared_error_loss, lambda output, d_output: d_output),
+    "next_token": (softmax, _softmax_loss, _softmax_backward),
 }
+# Outputs read at every step (one row per packed row) rather than from a
+# pooled summary (one row per sequence).
+PER_STEP_OUTPUTS = frozenset({"next_token"})
+
+
+def log_softmax_at(logits, targets):
+    """``log softmax(logits)[row, targets[row]]`` of every row, stable;
+    overwrites ``logits``."""
+    rows = np.arange(len(targets))
+    chosen = logits[rows, targets]
+    peak = logits.max(axis=1)
+    chosen -= peak
+    logits -= peak[:, np.newaxis]
+    np.exp(logits, out=logits)
+    chosen -= np.log(logits.sum(axis=1))
+    return chosen
+
+
+def sample_token(logits, temperature, rng):
+    """An index drawn from ``softmax(logits / temperature)``, by inverting
+    the cumulative sum at one uniform number (-inf logits are never drawn)."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    weights = np.exp(z - z.max())
+    cumulative = np.cumsum(weights)
+    index = np.searchsorted(cumulative, rng.uniform() * cumulative[-1], side="right")
+    return int(min(index, len(weights) - 1))
 
 
 class RecurrentNetwork:
@@ -200,7 +239,9 @@ class RecurrentNetwork:
     ``pooling``: ``'last'``, the final states h_n of the last layer (forward
     direction first, as torch's ``h_n``); ``'mean'`` or ``'max'``, the mean or
     element-wise max of the last layer's outputs over the steps. An empty
-    sequence's summary is the zero initial state.
+    sequence's summary is the zero initial state. With a per-step output
+    (``output='next_token'``) there is no summary: the output layer reads
+    the last layer's output at every step, and ``pooling`` is not used.
 
     With ``embedding_size`` E, the input first goes through a linear map
     without bias, ``e_t = x_t W_emb`` with ``W_emb`` of shape
@@ -224,7 +265,7 @@ class RecurrentNetwork:
         For ``cell='rnn'``.
     dropout, input_dropout : float
     embedding_size : int or None
-    output : {'softmax', 'identity'}
+    output : {'softmax', 'identity', 'next_token'}
         The output activation and its loss (`OUTPUTS`).
     map_directions : callable, default=map
         ``map_directions(function, directions)`` runs the work of each
@@ -258,7 +299,19 @@ class RecurrentNetwork:
         self.input_dropout = input_dropout
         self.embedding_size = embedding_size
         self.output = output
+        self.per_step = output in PER_STEP_OUTPUTS
         self.map_directions = map_directions
+
+    @property
+    def n_states(self):
+        """Arrays in a state: 1 (h), or 2 for the LSTM (h, c)."""
+        return self.cell.n_states
+
+    def zero_state(self, n_sequences, dtype):
+        """The zero state of ``n_sequences`` sequences: a tuple of
+        `n_states` arrays (num_layers * directions, n_sequences, H)."""
+        shape = (self.num_layers * self.directions, n_sequences, self.hidden_size)
+        return tuple(np.zeros(shape, dtype=dtype) for _ in range(self.n_states))
 
     # -- parameters ---------------------------------------------------------
 
@@ -325,7 +378,8 @@ class RecurrentNetwork:
             u = noise.uniform(size=shape)
         return (u >= p).astype(dtype) / dtype.type(1 - p)
 
-    def forward(self, params, batch, train=False, rng=None, keep_states=False):
+    def forward(self, params, batch, train=False, rng=None, keep_states=False,
+                initial_state=None, head=True):
         """The output (class probabilities, or values) of a packed batch, in
         the batch's row order.
 
@@ -339,12 +393,34 @@ class RecurrentNetwork:
         rng : DropoutNoise or numpy.random.RandomState
         keep_states : bool
             Keep every layer's outputs (for `hidden_states`).
+        initial_state : tuple of ndarray or None
+            The state every sequence starts from: ``(h_0,)``, or ``(h_0, c_0)``
+            for the LSTM, each of shape (num_layers * directions, B, H) in
+            torch's layout (layer k, direction d at index k * directions + d)
+            and the batch's row order. None starts from zero.
+        head : bool
+            Apply the output layer; False stops after the recurrent layers
+            (``output`` is then None).
 
         Returns
         -------
-        output : ndarray of shape (B, n_outputs)
+        output : ndarray of shape (B, n_outputs), or (n_rows, n_outputs) for
+            a per-step output, in packed order
         cache : dict
+            Among others ``cache["final_state"]``: each sequence's state
+            after its last step, shaped as ``initial_state``.
         """
+        logits, cache = self._logits(
+            params, batch, train, rng, keep_states, initial_state, head
+        )
+        if logits is None:
+            return None, cache
+        activation = OUTPUTS[self.output][0]
+        return activation(logits), cache
+
+    def _logits(self, params, batch, train=False, rng=None, keep_states=False,
+                initial_state=None, head=True):
+        """`forward` up to the output layer's logits (before the activation)."""
         dtype = params["weight_out"].dtype
         D = self.directions
         cache = {"layers": [], "batch": batch}
@@ -365,6 +441,8 @@ class RecurrentNetwork:
                 )
                 layer_input *= mask
                 cache["embedding_mask"] = mask
+        states0 = None if initial_state is None else tuple(initial_state)
+        final_state = []  # per layer and direction, each a tuple of n_states
         for k in range(self.num_layers):
             layer = {"input": layer_input}
             if k > 0 and train and self.dropout:
@@ -389,6 +467,9 @@ class RecurrentNetwork:
 
             def run_direction(d, k=k, layer_input=layer_input, masks=masks):
                 sfx = _suffix(k, d)
+                state0 = None if states0 is None else tuple(
+                    part[k * D + d] for part in states0
+                )
                 w_ih, b_ih = params["weight_ih" + sfx], params["bias_ih" + sfx]
                 if k == 0 and gather:
                     # gather: x_t W_ih^T for one-hot x_t is a row of W_ih^T
@@ -400,12 +481,13 @@ class RecurrentNetwork:
                 gx += b_ih
                 return self.cell.forward(
                     gx, batch, params["weight_hh" + sfx], params["bias_hh" + sfx],
-                    reverse=bool(d), keep=train or keep_states,
+                    reverse=bool(d), keep=train or keep_states, state0=state0,
                 )
 
             results = list(self.map_directions(run_direction, range(D)))
             outputs = [out for out, _, _ in results]
-            final_states = [h_n for _, h_n, _ in results]
+            final_state += [state_n for _, state_n, _ in results]
+            final_states = [state_n[0] for _, state_n, _ in results]
             layer["cells"] = [cell_cache for _, _, cell_cache in results]
             layer["proj_masks"] = masks
             layer_input = outputs[0] if D == 1 else np.hstack(outputs)
@@ -415,18 +497,32 @@ class RecurrentNetwork:
                 cache["layers"].append(layer)
             else:
                 cache["layers"].append(None)
+        cache["final_state"] = tuple(
+            np.stack([state[i] for state in final_state])
+            for i in range(self.n_states)
+        )
+        cache["has_initial_state"] = initial_state is not None
+        if not head:
+            return None, cache
         last = cache["layers"][-1]
-        summary, cache["pool_arg"] = self._pool(last["output"], last["h_n"], batch)
+        if self.per_step:
+            # every step of the last layer: the output layer runs on all
+            # packed rows at once, one product
+            summary = last["output"]
+        else:
+            summary, cache["pool_arg"] = self._pool(
+                last["output"], last["h_n"], batch
+            )
         if train and self.dropout:
             cache["summary_mask"] = self._dropout_mask(
-                rng, batch, SITE_SUMMARY, False, summary.shape, self.dropout, dtype
+                rng, batch, SITE_SUMMARY, self.per_step, summary.shape,
+                self.dropout, dtype,
             )
             summary = summary * cache["summary_mask"]
         cache["summary"] = summary
         logits = summary @ params["weight_out"].T
         logits += params["bias_out"]
-        activation = OUTPUTS[self.output][0]
-        return activation(logits), cache
+        return logits, cache
 
     def _pool(self, out, h_n, batch):
         """Summary (B, H*D) of each sequence; returns (summary, what backward needs)."""
@@ -454,7 +550,8 @@ class RecurrentNetwork:
     # -- loss and backward ----------------------------------------------------
 
     def loss_and_gradient(
-        self, params, grads, batch, y, sample_weight, alpha, rng=None, sparse=None
+        self, params, grads, batch, y, sample_weight, alpha, rng=None, sparse=None,
+        initial_state=None, return_state=False,
     ):
         """Loss of a packed batch and its exact gradient, written into ``grads``.
 
@@ -463,11 +560,14 @@ class RecurrentNetwork:
         params, grads : dict of name -> ndarray
             Views of the flat parameter and gradient vectors.
         batch : PackedBatch
-        y : ndarray of shape (B,) or (B, n_outputs)
+        y : ndarray of shape (B,), (B, n_outputs) or (n_rows,)
             Class indices (``'softmax'``) or targets (``'identity'``), in the
-            batch's row order.
+            batch's row order; for ``'next_token'``, the next token of every
+            packed row, in packed order.
         sample_weight : ndarray of shape (B,)
-            In the batch's row order; must not sum to zero.
+            In the batch's row order; must not sum to zero. For
+            ``'next_token'`` each sequence's weight applies to each of its
+            tokens.
         alpha : float
             L2 penalty.
         rng : DropoutNoise or numpy.random.RandomState
@@ -478,13 +578,28 @@ class RecurrentNetwork:
             tokens; those blocks of ``grads`` are then not written, and
             carry no penalty here (`RowSparseGradient.add_penalty` adds it on
             those rows).
+        initial_state : tuple of ndarray or None
+            The state the sequences start from (see `forward`); the
+            gradient is exact given it (the state is a constant here: its
+            gradient is returned, not followed further back).
+        return_state : bool
+            Also return the final state and the gradient of the initial one.
 
         Returns
         -------
         loss : float
+        final_state : tuple of ndarray
+            Only with ``return_state``: see `forward`.
+        d_initial_state : tuple of ndarray or None
+            Only with ``return_state``: the gradient of the loss with respect
+            to ``initial_state``, shaped as it; None when it was None.
         """
-        output, cache = self.forward(params, batch, train=True, rng=rng)
+        output, cache = self.forward(
+            params, batch, train=True, rng=rng, initial_state=initial_state
+        )
         dtype = output.dtype
+        if self.per_step:
+            sample_weight = sample_weight[batch.row_of]  # each token its sequence's
         w_sum = sample_weight.sum()
         loss, d_logits = OUTPUTS[self.output][1](
             output, y, (sample_weight / w_sum).astype(dtype)
@@ -500,13 +615,22 @@ class RecurrentNetwork:
                 grads[name][...] = 0
         loss += 0.5 * alpha * penalty / w_sum
 
-        grads["weight_out"] += d_logits.T @ cache["summary"]
+        if self.per_step:
+            # (H, V), the layout weight_out is stored in: one product over all
+            # packed rows, added in memory order
+            grads["weight_out"].T[...] += cache["summary"].T @ d_logits
+        else:
+            grads["weight_out"] += d_logits.T @ cache["summary"]
         grads["bias_out"] += d_logits.sum(axis=0)
         d_summary = d_logits @ params["weight_out"]
         if "summary_mask" in cache:
             d_summary *= cache["summary_mask"]
         d_out, d_hn = self._unpool(d_summary, cache)
-        self._backward_layers(params, grads, cache, d_out, d_hn, sparse=sparse)
+        _, d_initial_state = self._backward_layers(
+            params, grads, cache, d_out, d_hn, sparse=sparse
+        )
+        if return_state:
+            return float(loss), cache["final_state"], d_initial_state
         return float(loss)
 
     def sparse_blocks(self, layout):
@@ -548,7 +672,7 @@ class RecurrentNetwork:
         d_logits = OUTPUTS[self.output][2](output, d_output)
         d_summary = d_logits @ params["weight_out"]
         d_out, d_hn = self._unpool(d_summary, cache)
-        d_input = self._backward_layers(params, None, cache, d_out, d_hn, True)
+        d_input, _ = self._backward_layers(params, None, cache, d_out, d_hn, True)
         if batch.one_hot:
             return d_input
         return (d_input * batch.inputs).sum(axis=1)
@@ -557,6 +681,8 @@ class RecurrentNetwork:
         """Gradients of the last layer's outputs and final states from d_summary."""
         batch = cache["batch"]
         H, D = self.hidden_size, self.directions
+        if self.per_step:
+            return d_summary, None
         if self.pooling == "last":
             return None, [d_summary[:, d * H : (d + 1) * H] for d in range(D)]
         if self.pooling == "mean":
@@ -573,13 +699,22 @@ class RecurrentNetwork:
     ):
         """Backpropagate through the recurrent layers, last to first.
 
-        Adds the weight gradients into ``grads`` (unless None). With
-        ``input_gradient``, returns the gradient with respect to the first
-        layer's input: (n_rows, input_size), or for one-hot input (n_rows,),
-        the derivative with respect to each token's one-hot entry.
+        Adds the weight gradients into ``grads`` (unless None). Returns
+        ``(d_input, d_initial_state)``. With ``input_gradient``, ``d_input``
+        is the gradient with respect to the first layer's input:
+        (n_rows, input_size), or for one-hot input (n_rows,), the derivative
+        with respect to each token's one-hot entry; else None.
+        ``d_initial_state`` is the gradient of the initial state, shaped as
+        in `forward`, or None when the layers started from zero.
         """
         batch = cache["batch"]
         H, D = self.hidden_size, self.directions
+        n_states = self.n_states
+        d_initial = None
+        if cache["has_initial_state"]:
+            d_initial = tuple(
+                np.empty_like(part) for part in cache["final_state"]
+            )
         embedding = self.embedding_size is not None
         gather = batch.one_hot and not embedding
         for k in reversed(range(self.num_layers)):
@@ -589,10 +724,15 @@ class RecurrentNetwork:
             def backward_direction(d, k=k, x=x, layer=layer, d_out=d_out, d_hn=d_hn):
                 sfx = _suffix(k, d)
                 d_out_d = None if d_out is None else d_out[:, d * H : (d + 1) * H]
-                d_hn_d = None if d_hn is None else d_hn[d]
-                d_gx, d_w_hh, d_b_hh = self.cell.backward(
-                    d_out_d, d_hn_d, layer["cells"][d], params["weight_hh" + sfx]
+                d_state_n = None if d_hn is None else (
+                    (d_hn[d],) + (None,) * (n_states - 1)
                 )
+                d_gx, d_w_hh, d_b_hh, d_state0 = self.cell.backward(
+                    d_out_d, d_state_n, layer["cells"][d], params["weight_hh" + sfx]
+                )
+                if d_initial is not None:
+                    for part, d_part in zip(d_initial, d_state0):
+                        part[k * D + d] = d_part
                 mask = layer["proj_masks"][d]
                 if grads is not None:
                     grads["weight_hh" + sfx] += d_w_hh
@@ -619,11 +759,11 @@ class RecurrentNetwork:
             d_xs = list(self.map_directions(backward_direction, range(D)))
             d_input = d_xs[0] if D == 1 or d_xs[0] is None else d_xs[0] + d_xs[1]
             if k == 0 and not embedding:
-                return d_input
+                return d_input, d_initial
             if k == 0:
                 return self._backward_embedding(
                     params, grads, cache, d_input, input_gradient, sparse
-                )
+                ), d_initial
             if k > 0:
                 if "input_mask" in layer:
                     d_input *= layer["input_mask"]
@@ -656,10 +796,47 @@ class RecurrentNetwork:
         output, _ = self.forward(params, batch, train=False)
         return output
 
-    def hidden_states(self, params, batch, layer):
-        """Outputs (n_rows, H * D) of ``layer``, in packed order."""
-        _, cache = self.forward(params, batch, train=False, keep_states=True)
-        return cache["layers"][layer]["output"]
+    def hidden_states(self, params, batch, layer, initial_state=None,
+                      return_state=False):
+        """Outputs (n_rows, H * D) of ``layer``, in packed order (and, with
+        ``return_state``, the final state; see `forward`)."""
+        _, cache = self.forward(
+            params, batch, train=False, keep_states=True,
+            initial_state=initial_state, head=False,
+        )
+        out = cache["layers"][layer]["output"]
+        if return_state:
+            return out, cache["final_state"]
+        return out
+
+    def logits(self, params, batch, initial_state=None):
+        """The output layer's logits before the activation, and the final
+        state (see `forward`): for ``'next_token'``, the (n_rows, n_tokens)
+        scores of the next token after every packed row."""
+        logits, cache = self._logits(params, batch, initial_state=initial_state)
+        return logits, cache["final_state"]
+
+    def log_likelihood(self, params, batch, targets, initial_state=None):
+        """``log p(targets)`` of every packed row of a per-step output, and
+        the final state (see `forward`).
+
+        Parameters
+        ----------
+        params : dict of name -> ndarray
+        batch : PackedBatch
+        targets : ndarray of int, shape (n_rows,)
+            The next token of every packed row.
+        initial_state : tuple of ndarray or None
+
+        Returns
+        -------
+        log_p : ndarray of shape (n_rows,)
+            Natural logarithm of the probability of each target, from a
+            stable log-softmax of the logits.
+        final_state : tuple of ndarray
+        """
+        logits, final_state = self.logits(params, batch, initial_state)
+        return log_softmax_at(logits, targets), final_state
 
 
 def _scatter_rows(grads, sparse, name, batch, d_rows, transposed):

@@ -23,6 +23,7 @@ EXAMPLES = sorted(EXAMPLES_DIR.glob("plot_*.py"))
 
 # What each example must print: the quantity it exists to show.
 REPORTS = {
+    "plot_char_language_model.py": r"final per-character loss: \d\.\d{3} nats",
     "plot_grid_search.py": r"best mean CV accuracy: [01]\.\d{3}",
     "plot_learning_curves.py": r"best validation accuracy [01]\.\d{3} at epoch \d+",
     "plot_time_series.py": r"accuracy [01]\.\d{3} \+/- ",

@@ -9,8 +9,10 @@ ragged, with sequences of length 1 and 0 (empty) and equal lengths, with
 non-uniform sample weights and an L2 penalty.
 
 Also here: the one-hot (gather / scatter-add) path equals the dense path;
-gradients through fixed dropout masks; and the loss against an independent
-per-sequence NumPy implementation of a 1-layer Elman network.
+gradients through fixed dropout masks; the loss against an independent
+per-sequence NumPy implementation of a 1-layer Elman network; and each
+cell's initial state (h0, and c0 for the LSTM): the gradients d_h0 (d_c0),
+with a loss on the final state (c_n included), in both directions.
 """
 
 import numpy as np
@@ -418,3 +420,107 @@ def test_loss_equals_reference(nonlinearity, bidirectional, pooling):
     )
     p_true = proba[np.arange(len(y)), y[batch.order]]
     assert_allclose(-np.mean(np.log(p_true)), unweighted, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# The cells' initial state: h0 (and c0) in, d_h0 (and d_c0) out
+# ---------------------------------------------------------------------------
+
+
+def cell_problem(cell, nonlinearity, seed):
+    """A cell, a ragged packed batch (with an empty sequence and a 1), its
+    input projection, weights, an initial state and loss weights on every
+    output and on the final state."""
+    rng = np.random.RandomState(seed)
+    instance = (
+        _cells.ElmanCell(nonlinearity) if cell == "rnn" else _cells.CELLS[cell]()
+    )
+    G, H = instance.n_gates, HIDDEN
+    offsets = np.r_[0, np.cumsum(LENGTHS)]
+    sequences = Sequences(
+        np.zeros((offsets[-1], 1)), offsets.astype(np.intp), 1, False, np.float64
+    )
+    batch = pack(sequences, np.arange(len(LENGTHS)))
+    B = batch.batch
+    gx = rng.uniform(-1, 1, size=(batch.n_rows, G * H))
+    w_hh = rng.uniform(-1, 1, size=(G * H, H))
+    b_hh = rng.uniform(-1, 1, size=G * H)
+    state0 = tuple(rng.uniform(-1, 1, size=(B, H)) for _ in range(instance.n_states))
+    r_out = rng.normal(size=(batch.n_rows, H))
+    r_n = tuple(rng.normal(size=(B, H)) for _ in range(instance.n_states))
+    return instance, batch, gx, w_hh, b_hh, state0, r_out, r_n
+
+
+def cell_loss(instance, batch, gx, w_hh, b_hh, state0, r_out, r_n, reverse):
+    """``sum(out * r_out) + sum_i sum(state_n[i] * r_n[i])``."""
+    out, state_n, _ = instance.forward(
+        gx.copy(), batch, w_hh, b_hh, reverse=reverse, keep=False, state0=state0
+    )
+    return np.vdot(out, r_out) + sum(np.vdot(s, r) for s, r in zip(state_n, r_n))
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("cell, nonlinearity", CELLS, ids=CELL_IDS)
+def test_cell_initial_state_gradient(cell, nonlinearity, reverse, relu_margin):
+    """d_h0 (and d_c0), and the other gradients, with an initial state and
+    a loss on the final state (c_n included), against central differences."""
+    instance, batch, gx, w_hh, b_hh, state0, r_out, r_n = cell_problem(
+        cell, nonlinearity, seed=7
+    )
+    assert 0 in batch.lengths  # an empty sequence: final state = initial state
+    out, state_n, cache = instance.forward(
+        gx.copy(), batch, w_hh, b_hh, reverse=reverse, state0=state0
+    )
+    assert len(state_n) == instance.n_states
+    d_gx, d_w_hh, d_b_hh, d_state0 = instance.backward(r_out, r_n, cache, w_hh)
+    assert len(d_state0) == instance.n_states
+    empty = batch.lengths == 0
+    for s0, s_n in zip(state0, state_n):
+        assert_allclose(s_n[empty], s0[empty], rtol=0, atol=0)
+
+    arrays = {"gx": gx, "w_hh": w_hh, "b_hh": b_hh}
+    arrays.update({f"state0[{i}]": s for i, s in enumerate(state0)})
+    exact = {"gx": d_gx, "w_hh": d_w_hh, "b_hh": d_b_hh}
+    exact.update({f"state0[{i}]": d for i, d in enumerate(d_state0)})
+
+    def f():
+        return cell_loss(instance, batch, gx, w_hh, b_hh, state0, r_out, r_n, reverse)
+
+    for name, array in arrays.items():
+        numeric = np.empty_like(array)
+        for index in np.ndindex(array.shape):
+            old = array[index]
+            array[index] = old + EPS
+            plus = f()
+            array[index] = old - EPS
+            minus = f()
+            array[index] = old
+            numeric[index] = (plus - minus) / (2 * EPS)
+        assert np.linalg.norm(numeric) > 1e-6, name
+        error = relative_error(numeric, exact[name])
+        assert error < RTOL, (name, error)
+    assert_no_relu_kink(nonlinearity, relu_margin)
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("cell, nonlinearity", CELLS, ids=CELL_IDS)
+def test_cell_zero_initial_state_equals_none(cell, nonlinearity, reverse):
+    """A zero initial state gives exactly what no initial state gives; with
+    none, backward spends nothing on it and returns None."""
+    instance, batch, gx, w_hh, b_hh, state0, r_out, r_n = cell_problem(
+        cell, nonlinearity, seed=8
+    )
+    zeros = tuple(np.zeros_like(s) for s in state0)
+    runs = []
+    for initial in (None, zeros):
+        out, state_n, cache = instance.forward(
+            gx.copy(), batch, w_hh, b_hh, reverse=reverse, state0=initial
+        )
+        runs.append((out.copy(), state_n, instance.backward(r_out, r_n, cache, w_hh)))
+    (out_a, n_a, grads_a), (out_b, n_b, grads_b) = runs
+    assert_allclose(out_a, out_b, rtol=0, atol=0)
+    for a, b in zip(n_a, n_b):
+        assert_allclose(a, b, rtol=0, atol=0)
+    for a, b in zip(grads_a[:3], grads_b[:3]):
+        assert_allclose(a, b, rtol=0, atol=0)
+    assert grads_a[3] is None and len(grads_b[3]) == instance.n_states

@@ -6,7 +6,9 @@ reference. Its parameters are copied into ``RNNClassifier.weights_`` (the
 names are torch's), then ``predict_proba`` must equal torch's softmax, and one
 full-batch plain SGD step (``fit`` with ``warm_start=True, max_iter=1``) must
 land on the weights of ``torch.optim.SGD`` after ``CrossEntropyLoss``.
-Everything runs in float64, so the tolerance is 1e-9.
+Everything runs in float64, so the tolerance is 1e-9. Also: the network
+run from a given initial state (torch's h_0, c_0) against torch's outputs,
+final states and gradients, the initial state's included.
 """
 
 import warnings
@@ -215,3 +217,76 @@ def test_torch_parity_embedding(cell, nonlinearity, num_layers, bidirectional):
     assert (moved[: V - 2] > 1e-6).any() and (moved[V - 2 :] == 0).all()
     for name, value in stepped.items():
         assert_allclose(clf.weights_[name], value, rtol=0, atol=ATOL, err_msg=name)
+
+
+# ---------------------------------------------------------------------------
+# A given initial state: torch's h_0 (and c_0 for the LSTM)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "num_layers, bidirectional", [(1, False), (2, True)], ids=["1layer", "2layers-bi"]
+)
+@pytest.mark.parametrize("cell, nonlinearity", CELLS, ids=CELL_IDS)
+def test_torch_parity_initial_state(cell, nonlinearity, num_layers, bidirectional):
+    """``nn.RNN`` / ``nn.GRU`` / ``nn.LSTM`` run from a given h_0 (and c_0):
+    the same outputs and final states (h_n, c_n), and, for a loss on the last
+    layer's outputs and final states, the same gradients of every weight and
+    of h_0 (and c_0), both directions included."""
+    from skrnn._network import RecurrentNetwork
+    from skrnn._sequences import from_ragged, pack
+
+    X, _ = make_data(seed=2)
+    rnn, _ = torch_model(cell, nonlinearity, num_layers, bidirectional, seed=2)
+    D = 2 if bidirectional else 1
+    B, n_states = len(X), 2 if cell == "lstm" else 1
+    rng = np.random.RandomState(3)
+    state0 = [rng.normal(size=(num_layers * D, B, H)) for _ in range(n_states)]
+    r_out = [rng.normal(size=(len(x), H * D)) for x in X]
+    r_hn = rng.normal(size=(D, B, H))  # on the last layer's final states
+
+    # torch, in the order of X
+    t_state0 = [torch.tensor(s, requires_grad=True) for s in state0]
+    packed = pack_sequence([torch.as_tensor(x) for x in X], enforce_sorted=False)
+    out, t_state_n = rnn(packed, tuple(t_state0) if cell == "lstm" else t_state0[0])
+    t_state_n = t_state_n if cell == "lstm" else (t_state_n,)
+    padded, _ = pad_packed_sequence(out)
+    loss = sum(
+        (padded[: len(x), i] * torch.from_numpy(r)).sum()
+        for i, (x, r) in enumerate(zip(X, r_out))
+    ) + (t_state_n[0][-D:] * torch.from_numpy(r_hn)).sum()
+    loss.backward()
+
+    # skrnn, in the batch's row order
+    network = RecurrentNetwork(
+        cell=cell, hidden_size=H, num_layers=num_layers, bidirectional=bidirectional,
+        nonlinearity=nonlinearity,
+    )
+    layout = network.layout(F, C)
+    flat = np.zeros(layout.size)
+    params = layout.views(flat)
+    for name, p in rnn.named_parameters():
+        params[name][...] = p.detach().numpy()
+    batch = pack(from_ragged(X), np.arange(B))
+    order = batch.order
+    initial = tuple(s[:, order] for s in state0)
+    _, cache = network.forward(params, batch, train=True, initial_state=initial)
+    step = np.repeat(np.arange(batch.n_steps), batch.batch_sizes)
+    sequence = order[batch.row_of]
+    out_np = cache["layers"][-1]["output"]
+    expected_out = padded.detach().numpy()[step, sequence]
+    assert_allclose(out_np, expected_out, rtol=0, atol=ATOL)
+    for ours, theirs in zip(cache["final_state"], t_state_n):
+        assert_allclose(ours, theirs.detach().numpy()[:, order], rtol=0, atol=ATOL)
+
+    grads_flat = np.zeros(layout.size)
+    grads = layout.views(grads_flat)
+    d_out = np.array([r_out[i][t] for i, t in zip(sequence, step)])
+    d_hn = [r_hn[d][order] for d in range(D)]
+    _, d_initial = network._backward_layers(params, grads, cache, d_out, d_hn)
+    for name, p in rnn.named_parameters():
+        assert_allclose(grads[name], p.grad.numpy(), rtol=0, atol=ATOL, err_msg=name)
+    assert len(d_initial) == n_states
+    for ours, theirs in zip(d_initial, t_state0):
+        assert np.abs(theirs.grad.numpy()).max() > 1e-3
+        assert_allclose(ours, theirs.grad.numpy()[:, order], rtol=0, atol=ATOL)
