@@ -9,6 +9,7 @@ from ._classifier import RNNClassifier
 from ._language_model import RNNLanguageModel
 from ._one_hot_sequences import OneHotSequences
 from ._preprocessing import SequenceScaler, SequenceWindows
+from ._regressor import RNNRegressor
 from ._transformer import OneHotSequenceTransformer
 
 __version__ = "0.1.0.dev0"
@@ -18,6 +19,7 @@ __all__ = [
     "OneHotSequences",
     "RNNClassifier",
     "RNNLanguageModel",
+    "RNNRegressor",
     "SequenceScaler",
     "SequenceWindows",
 ]

@@ -6,21 +6,30 @@ In the style of scikit-learn's Display classes: ``from_estimator`` computes,
 (``pip install skrnn[plot]``).
 """
 
+import numbers
+
 import numpy as np
+from sklearn.base import is_regressor
 
 from ._influence import sequences_of, token_influence
 
 
 def _tokens_of(estimator, X, sequences):
-    """Tick labels: the tokens, when a step of the pipeline can give them back."""
+    """Tick labels: the tokens, when a step of the pipeline can give them
+    back (one-hot token sequences); else the step numbers."""
     from sklearn.pipeline import Pipeline
+
+    from .._one_hot_sequences import OneHotSequences
 
     if isinstance(estimator, Pipeline) and len(estimator) > 1:
         head = estimator[:-1]
         last = head[-1]
         if hasattr(last, "inverse_transform"):
-            tokens = last.inverse_transform(head.transform(X))
-            return [[str(token) for token in sequence] for sequence in tokens]
+            read = head.transform(X)
+            # A numeric step (SequenceScaler) also inverts, into numbers.
+            if isinstance(read, OneHotSequences):
+                tokens = last.inverse_transform(read)
+                return [[str(token) for token in sequence] for sequence in tokens]
     return [[str(t) for t in range(length)] for length in sequences.lengths]
 
 
@@ -52,7 +61,8 @@ class HiddenStateDisplay:
     Parameters
     ----------
     states : list of ndarray of shape (length_i, n_units)
-        Hidden states, as `RNNClassifier.hidden_states` returns them.
+        Hidden states, as ``hidden_states`` of `RNNClassifier` or
+        `RNNRegressor` returns them.
     tokens : list of list of str
         The label of each step.
 
@@ -91,7 +101,7 @@ class HiddenStateDisplay:
 
         Parameters
         ----------
-        estimator : RNNClassifier or Pipeline ending in one
+        estimator : RNNClassifier, RNNRegressor or Pipeline ending in one
             Fitted.
         X : sentences, sequences, or OneHotSequences
             A few sequences, as the estimator takes them.
@@ -108,8 +118,8 @@ class HiddenStateDisplay:
         -------
         display : HiddenStateDisplay
         """
-        classifier, (_, _, sequences), X_read = sequences_of(estimator, X)
-        states = classifier.hidden_states(X_read, layer=layer)
+        final, (_, _, sequences), X_read = sequences_of(estimator, X)
+        states = final.hidden_states(X_read, layer=layer)
         tokens = _tokens_of(estimator, X, sequences)
         return cls(states, tokens).plot(ax=ax, cmap=cmap, colorbar=colorbar)
 
@@ -150,20 +160,25 @@ class HiddenStateDisplay:
 
 
 class TokenInfluenceDisplay:
-    """Sentences with each token coloured by its influence on a class.
+    """Sentences with each token coloured by its influence on the prediction.
 
     One row per sentence; each cell holds a token, coloured by how much it
-    raises (red) or lowers (blue) the probability of the chosen class.
-    Create it with `from_estimator`.
+    raises (red) or lowers (blue) the probability of the chosen class (for a
+    classifier) or the chosen predicted value (for a regressor). Create it
+    with `from_estimator`.
 
     Parameters
     ----------
     influence : list of ndarray of shape (length_i,)
-        Influence of each token on the class.
+        Influence of each token on the class or output.
     tokens : list of list of str
         The tokens.
     target : object
-        The class the influence is about.
+        The class (classifier) or output index (regressor) the influence is
+        about.
+    regression : bool, default=False
+        Whether ``target`` is an output of a regressor (it changes only the
+        labels of the plot).
 
     Attributes
     ----------
@@ -191,10 +206,11 @@ class TokenInfluenceDisplay:
     ['are', 'you', 'good', 'you', 'are', 'good']
     """
 
-    def __init__(self, influence, tokens, target):
+    def __init__(self, influence, tokens, target, regression=False):
         self.influence = influence
         self.tokens = tokens
         self.target = target
+        self.regression = regression
 
     @classmethod
     def from_estimator(cls, estimator, X, *, target=None, method="occlusion",
@@ -203,13 +219,17 @@ class TokenInfluenceDisplay:
 
         Parameters
         ----------
-        estimator : RNNClassifier or Pipeline ending in one
+        estimator : RNNClassifier, RNNRegressor or Pipeline ending in one
             Fitted.
         X : sentences, sequences, or OneHotSequences
             A few sequences, as the estimator takes them.
-        target : class label, default=None
-            The class whose probability the influence is about; None means
-            the last of ``classes_`` (the positive class of a binary problem).
+        target : class label or int, default=None
+            For a classifier, the class whose probability the influence is
+            about; None means the last of ``classes_`` (the positive class of
+            a binary problem). For a regressor, the index of the output
+            (column of a 2-D ``y``, from 0 to ``n_outputs_ - 1``) whose
+            predicted value the influence is about; None means 0, the only
+            output of a regressor fitted on a 1-D ``y``.
         method : {'occlusion', 'gradient'}, default='occlusion'
             See `token_influence`.
         ax : matplotlib Axes, default=None
@@ -223,16 +243,37 @@ class TokenInfluenceDisplay:
         -------
         display : TokenInfluenceDisplay
         """
-        classifier, (_, _, sequences), _ = sequences_of(estimator, X)
-        classes = list(classifier.classes_)
-        if target is None:
-            target = classes[-1]
-        if target not in classes:
-            raise ValueError(f"target={target!r} is not one of the classes {classes}.")
-        column = classes.index(target)
+        final, (_, _, sequences), _ = sequences_of(estimator, X)
+        regression = is_regressor(final)
+        if regression:
+            n_outputs = final.n_outputs_
+            if target is None:
+                target = 0
+            if not (
+                isinstance(target, numbers.Integral)
+                and not isinstance(target, bool)
+                and 0 <= target < n_outputs
+            ):
+                raise ValueError(
+                    f"target={target!r} is not an output of the regressor: for "
+                    "a regressor, target is the index of an output, an int "
+                    f"from 0 to {n_outputs - 1} (n_outputs_={n_outputs})."
+                )
+            column = int(target)
+        else:
+            classes = list(final.classes_)
+            if target is None:
+                target = classes[-1]
+            if target not in classes:
+                raise ValueError(
+                    f"target={target!r} is not one of the classes {classes}."
+                )
+            column = classes.index(target)
         influence = [a[:, column] for a in token_influence(estimator, X, method=method)]
         tokens = _tokens_of(estimator, X, sequences)
-        return cls(influence, tokens, target).plot(ax=ax, cmap=cmap, colorbar=colorbar)
+        return cls(influence, tokens, target, regression).plot(
+            ax=ax, cmap=cmap, colorbar=colorbar
+        )
 
     def plot(self, ax=None, *, cmap="RdBu_r", colorbar=True):
         """Draw the coloured tokens.
@@ -267,9 +308,14 @@ class TokenInfluenceDisplay:
         ax.set_yticklabels([str(i) for i in range(n_rows)])
         ax.set_xticks([])
         ax.set_ylabel("sequence")
-        ax.set_title(f"influence on P({self.target})")
+        if self.regression:
+            ax.set_title(f"influence on predicted output {self.target}")
+            label = "change in prediction"
+        else:
+            ax.set_title(f"influence on P({self.target})")
+            label = "change in probability"
         if colorbar:
-            ax.figure.colorbar(self.image_, ax=ax, label="change in probability")
+            ax.figure.colorbar(self.image_, ax=ax, label=label)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self

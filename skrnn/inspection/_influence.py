@@ -1,74 +1,93 @@
-"""How much each token of a sequence sways the predicted probabilities."""
+"""How much each token of a sequence sways the prediction.
+
+For a classifier, the predicted class probabilities; for a regressor, the
+predicted values.
+"""
 
 import numpy as np
+from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import StrOptions, validate_params
 
 from .. import _inference
-from .._base import fitted_network
-from .._classifier import RNNClassifier
+from .._base import BaseRNN, fitted_network
 from .._sequences import Sequences, _ranges
 
 
 def _split_pipeline(estimator):
-    """The fitted RNNClassifier and the steps that feed it (or None)."""
+    """The fitted recurrent estimator and the steps that feed it (or None)."""
     if isinstance(estimator, Pipeline):
-        classifier = estimator[-1]
+        final = estimator[-1]
         head = estimator[:-1] if len(estimator) > 1 else None
     else:
-        classifier, head = estimator, None
-    if not isinstance(classifier, RNNClassifier):
+        final, head = estimator, None
+    # A recurrent estimator that predicts per sequence: not, say, a model of
+    # the next token at every step.
+    if not isinstance(final, BaseRNN) or not (
+        is_classifier(final) or is_regressor(final)
+    ):
         raise TypeError(
-            "token_influence needs a fitted RNNClassifier or a Pipeline ending "
-            f"in one, got {type(classifier).__name__}."
+            "token_influence needs a fitted RNNClassifier or RNNRegressor, or a "
+            f"Pipeline ending in one, got {type(final).__name__}."
         )
-    return classifier, head
+    return final, head
 
 
 def sequences_of(estimator, X):
-    """X as the classifier reads it.
+    """X as the recurrent estimator reads it.
 
-    Returns ``(classifier, (network, params, sequences), X_read)``: the
-    fitted recurrent estimator, what it computes with (`fitted_network`),
-    and X as it reaches the classifier (after the Pipeline's earlier steps).
+    Returns ``(final, (network, params, sequences), X_read)``: the fitted
+    recurrent estimator, what it computes with (`fitted_network`), and X as
+    it reaches that estimator (after the Pipeline's earlier steps).
     """
-    classifier, head = _split_pipeline(estimator)
+    final, head = _split_pipeline(estimator)
     X_read = head.transform(X) if head is not None else X
-    return classifier, fitted_network(classifier, X_read), X_read
+    return final, fitted_network(final, X_read), X_read
 
 
 @validate_params(
     {
-        "estimator": [RNNClassifier, Pipeline],
+        "estimator": [BaseRNN, Pipeline],
         "X": "no_validation",
         "method": [StrOptions({"occlusion", "gradient"})],
     },
     prefer_skip_nested_validation=True,
 )
 def token_influence(estimator, X, method="occlusion"):
-    """How much each step (token) of each sequence moves the class probabilities.
+    """How much each step (token) of each sequence moves the prediction.
+
+    For a classifier, the predicted class probabilities; for a regressor,
+    the predicted values.
 
     Parameters
     ----------
-    estimator : RNNClassifier or Pipeline
-        Fitted; a Pipeline must end in an `RNNClassifier` (its earlier steps,
-        such as `OneHotSequenceTransformer`, turn X into sequences).
+    estimator : RNNClassifier, RNNRegressor or Pipeline
+        Fitted; a Pipeline must end in one of them (its earlier steps, such
+        as `OneHotSequenceTransformer` or `SequenceScaler`, turn X into the
+        sequences it reads).
     X : sentences, sequences, or OneHotSequences
         Whatever ``estimator`` predicts from.
     method : {'occlusion', 'gradient'}, default='occlusion'
-        ``'occlusion'``: the probabilities of the whole sequence minus those
-        of the sequence with the step removed (all removals are predicted in
-        a few batches, no refitting). ``'gradient'``: gradient x input, the
-        exact derivative of each probability with respect to the step's
-        input, dotted with the input (for a one-hot step, the derivative with
-        respect to its token's entry), from the same backward pass as
-        training.
+        ``'occlusion'``: the prediction for the whole sequence minus the
+        prediction for the sequence with the step removed (all removals are
+        predicted in a few batches, no refitting). ``'gradient'``: gradient x
+        input, the exact derivative of each output with respect to the
+        step's input, dotted with the input (for a one-hot step, the
+        derivative with respect to its token's entry), from the same
+        backward pass as training.
 
     Returns
     -------
-    influence : list of ndarray of shape (length_i, n_classes)
-        One array per sequence, columns in the order of ``classes_``.
-        Positive values mean the step raises that class's probability.
+    influence : list of ndarray of shape (length_i, n_outputs)
+        One array per sequence. For a classifier, one column per class in
+        the order of ``classes_``, and positive values mean the step raises
+        that class's probability. For a regressor, one column per output
+        (``n_outputs_``, so 1 for a 1-D ``y``), in the units of the
+        predicted value, and positive values mean the step raises the
+        prediction. (For a regressor inside a
+        `~sklearn.compose.TransformedTargetRegressor`, pass its fitted
+        ``regressor_`` and the sequences it reads; the influence is then in
+        the units of the transformed target.)
 
     Examples
     --------
