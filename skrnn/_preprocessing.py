@@ -8,6 +8,7 @@ data model's (`_sequences.py`); this module only decides what to do with the
 steps and how to hand them back.
 """
 
+import math
 from numbers import Integral
 
 import numpy as np
@@ -527,16 +528,26 @@ class SequenceWindows(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
 
     Parameters
     ----------
-    size : int
-        Steps per window.
+    size : int or None, default=None
+        Steps per window. Give it, or ``n_windows``.
 
     stride : int or None, default=None
         Steps from the start of one window to the start of the next; None
-        means ``size`` (windows side by side). Smaller than ``size`` makes
+        means the window size (windows side by side). Smaller makes
         overlapping windows; larger skips steps between windows.
+
+    n_windows : int or None, default=None
+        Instead of ``size``: the window size is learned in `fit` as
+        ``ceil(median training length / n_windows)``, so that a sequence of
+        the median length becomes about ``n_windows`` steps, whatever the
+        length of the series. The documented time-series configuration uses
+        ``n_windows=12``.
 
     Attributes
     ----------
+    size_ : int
+        The window size: ``size``, or the one learned from ``n_windows``.
+
     n_step_features_in_ : int
         Features per input step (1 for a 2-D X or 1-D sequences); each
         output step has ``size * n_step_features_in_`` values.
@@ -580,16 +591,25 @@ class SequenceWindows(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
            [ 2., 12.,  3., 13.]])
     >>> windows[1].shape
     (0, 4)
+
+    With ``n_windows``, the size follows the length of the training series:
+
+    >>> long = np.arange(120.0).reshape(1, 120)
+    >>> windows = SequenceWindows(n_windows=12).fit(long)
+    >>> windows.size_, windows.transform(long).shape
+    (10, (1, 12, 10))
     """
 
     _parameter_constraints: dict = {
-        "size": [Interval(Integral, 1, None, closed="left")],
+        "size": [Interval(Integral, 1, None, closed="left"), None],
         "stride": [Interval(Integral, 1, None, closed="left"), None],
+        "n_windows": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, size, *, stride=None):
+    def __init__(self, size=None, *, stride=None, n_windows=None):
         self.size = size
         self.stride = stride
+        self.n_windows = n_windows
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -608,10 +628,23 @@ n_features), or list of arrays
         self : SequenceWindows
             The fitted transformer.
         """
+        if (self.size is None) == (self.n_windows is None):
+            raise ValueError(
+                "SequenceWindows needs the window size: give size (steps per "
+                "window) or n_windows (windows per sequence of the median "
+                f"training length), not both; got size={self.size!r}, "
+                f"n_windows={self.n_windows!r}."
+            )
         sequences, form, _ = _check_sequences(self, X, reset=True)
-        self._check_size(sequences, form)
+        if self.size is not None:
+            size = self.size
+        else:
+            median = float(np.median(sequences.lengths)) if len(sequences) else 0.0
+            size = max(1, math.ceil(median / self.n_windows))
+        self._check_size(sequences, form, size)
         _set_table_attributes(self, X, form)
         self.n_step_features_in_ = sequences.input_size
+        self.size_ = size
         return self
 
     def transform(self, X):
@@ -634,9 +667,9 @@ or list of ndarray of shape (n_windows_i, size * n_features)
         """
         check_is_fitted(self)
         sequences, form, _ = _check_sequences(self, X, reset=False)
-        self._check_size(sequences, form)
-        size = self.size
-        stride = self.size if self.stride is None else self.stride
+        size = self.size_
+        self._check_size(sequences, form, size)
+        stride = size if self.stride is None else self.stride
         lengths = sequences.lengths
         n_windows = np.where(lengths >= size, (lengths - size) // stride + 1, 0)
         # Window w of sequence i starts at flat row offsets[i] + w * stride.
@@ -658,12 +691,12 @@ or list of ndarray of shape (n_windows_i, size * n_features)
         out[owner, rank] = windows
         return out
 
-    def _check_size(self, sequences, form):
+    def _check_size(self, sequences, form, size):
         longest = int(sequences.lengths.max()) if len(sequences) else 0
-        if longest >= self.size:
+        if longest >= size:
             return
         message = (
-            f"size={self.size} is longer than every sequence (longest: "
+            f"size={size} is longer than every sequence (longest: "
             f"{longest} step(s)), so no sequence holds a complete window. "
             "Choose a smaller size."
         )

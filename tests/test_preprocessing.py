@@ -82,6 +82,7 @@ def check_results(results):
         SequenceWindows(1),
         SequenceWindows(2),
         SequenceWindows(2, stride=1),
+        SequenceWindows(n_windows=1),
     ],
     ids=repr,
 )
@@ -531,3 +532,24 @@ def test_pickle(make):
     for a, b in zip(estimator.transform(X), restored.transform(X)):
         assert_array_equal(a, b)
     assert_array_equal(estimator.transform(padded(X)), restored.transform(padded(X)))
+
+
+def test_windows_from_n_windows_follow_the_median_training_length():
+    """n_windows learns the size in fit, from the median training length,
+    and then windows every X as SequenceWindows(size_) does."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(length, 2)) for length in (30, 47, 50, 61, 200)]
+    windows = SequenceWindows(n_windows=10).fit(X)
+    assert windows.size_ == 5  # ceil(50 / 10)
+    new = [rng.normal(size=(23, 2))]
+    for got, expected in zip(windows.transform(new),
+                             SequenceWindows(5).fit(X).transform(new)):
+        assert_array_equal(got, expected)
+    assert SequenceWindows(4).fit(X).size_ == 4
+    assert SequenceWindows(n_windows=100).fit(X).size_ == 1
+
+
+@pytest.mark.parametrize("params", [{}, {"size": 3, "n_windows": 2}])
+def test_windows_need_exactly_one_of_size_and_n_windows(params):
+    with pytest.raises(ValueError, match="give size .* or n_windows"):
+        SequenceWindows(**params).fit(np.ones((3, 6)))
