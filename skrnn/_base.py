@@ -91,6 +91,9 @@ class _FitData:
         self.two_d = two_d
         # fitted attributes describing the targets, e.g. {"classes_": ...}
         self.target_attributes = target_attributes
+        # (sequences, sample_weight) of every sample, labelled or not, for
+        # pretraining (`BaseRNN._labelled`); None without
+        self.pretraining = None
 
 
 class _History:
@@ -382,15 +385,24 @@ class BaseRNN(BaseEstimator):
             )
         check_consistent_length(np.empty(len(sequences)), y)
         sample_weight = self._check_sample_weight(sample_weight, len(sequences))
-        targets, n_outputs, sample_weight, target_attributes = self._validate_targets(
-            y, sample_weight, incremental, classes
-        )
         # Model dtype: float32 end to end for float32 input.
         if continuing:
             dtype = self.weights_["weight_out"].dtype
         else:
             dtype = np.dtype(np.float32 if sequences.dtype == np.float32 else np.float64)
-        return _FitData(
+        pretraining = None
+        labelled = self._labelled(sequences, y, sample_weight, incremental, continuing)
+        if labelled is not None:
+            # every sequence (labelled or not) goes to pretraining; only the
+            # labelled ones to the estimator's own loss, targets and split
+            mask, y = labelled
+            pretraining = (sequences.astype(dtype), sample_weight.astype(dtype))
+            sequences = sequences.take(np.flatnonzero(mask))
+            y, sample_weight = y[mask], sample_weight[mask]
+        targets, n_outputs, sample_weight, target_attributes = self._validate_targets(
+            y, sample_weight, incremental, classes
+        )
+        data = _FitData(
             sequences.astype(dtype),
             targets,
             sample_weight.astype(dtype),
@@ -398,6 +410,23 @@ class BaseRNN(BaseEstimator):
             two_d,
             target_attributes,
         )
+        data.pretraining = pretraining
+        return data
+
+    def _labelled(self, sequences, y, sample_weight, incremental, continuing):
+        """Hook for pretraining: None (every sample is the estimator's), or
+        ``(mask, y)``: y as an array and which of its samples are labelled.
+        The other samples then serve `_pretrain` only, and every sample is
+        in ``data.pretraining``."""
+        return None
+
+    def _pretrain(self, network, layout, params, data, rng):
+        """Hook for pretraining: the initial parameters of a new fit (not a
+        continuing one) from the freshly initialized ``params``, and the
+        fitted attributes that describe what was done (a dict, set when the
+        fit commits). ``data.pretraining`` holds every sequence and its
+        sample weight when `_labelled` returned a mask, else None."""
+        return params, {}
 
     def _prepare(self, data, incremental, continuing):
         """Step 2: the parameters, optimizer, random state and history to train."""
@@ -413,6 +442,8 @@ class BaseRNN(BaseEstimator):
         else:
             params = network.init_params(layout, rng, dtype, data.sequences.one_hot)
             history = _History()
+            params, attributes = self._pretrain(network, layout, params, data, rng)
+            data.target_attributes.update(attributes)
         # partial_fit keeps the optimizer's state; fit (warm or not) starts anew.
         optimizer = getattr(self, "_optimizer", None) if incremental else None
         if optimizer is None or not continuing:
