@@ -68,7 +68,7 @@ from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skrnn
-from skrnn import OneHotSequenceTransformer, RNNClassifier
+from skrnn import OneHotSequenceTransformer, RNNClassifier, _presets
 from skrnn.datasets import load_sentences
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "trec"
@@ -85,25 +85,16 @@ DEFAULT_PARAMS = {
 
 # --preset recommended: the recommended configuration for sentence
 # classification, chosen on a dev split of the TREC training part (see
-# RESULTS.md); the same as in RNNClassifier's docstring and the README.
-RECOMMENDED_TRANSFORMER = {"min_frequency": 2, "dtype": np.float32}
-RECOMMENDED_PARAMS = {
-    "hidden_size": 256,
-    "embedding_size": 256,
-    "bidirectional": True,
-    "pooling": "max",
-    "dropout": 0.3,
-    "input_dropout": 0.3,
-    "learning_rate": 0.002,
-    "batch_size": 64,
-    "max_iter": 12,
-}
-
+# RESULTS.md). It lives in the package (`skrnn._presets`, which
+# ``python -m skrnn --data`` fits), so the README, the docstring, the main
+# job and this script cannot drift apart.
+RECOMMENDED_TRANSFORMER = _presets.TEXT_TRANSFORMER
+RECOMMENDED_PARAMS = _presets.TEXT_PARAMS
 # RNNClassifier(pretraining=...) of the recommended configuration: None.
 # Language models trained 3 or 6 epochs on the training sentences did not
 # raise the dev accuracy beyond the spread of seeds, for 70-140 % more time
 # (RESULTS.md, "Pretraining with a language model"); --pretraining N tries it.
-RECOMMENDED_PRETRAINING = None
+RECOMMENDED_PRETRAINING = _presets.TEXT_PRETRAINING
 
 
 def recommended_pipeline(cell="gru", random_state=None):
@@ -112,19 +103,13 @@ def recommended_pipeline(cell="gru", random_state=None):
     A Pipeline from raw sentences (a list of str) to class labels:
     ``OneHotSequenceTransformer(min_frequency=2, dtype=np.float32)`` then
     ``RNNClassifier(cell=cell, **RECOMMENDED_PARAMS,
-    pretraining=RECOMMENDED_PRETRAINING, random_state=random_state)``.
-    ``fit(X, y)`` takes labelled sentences. With
-    ``set_params(rnnclassifier__pretraining=N)``, sentences labelled -1 are
-    unlabelled text that only the pretraining language models read (without
-    pretraining, -1 would be a class).
+    pretraining=RECOMMENDED_PRETRAINING, random_state=random_state)``
+    (`skrnn._presets.text_classifier`). ``fit(X, y)`` takes labelled
+    sentences. With ``set_params(rnnclassifier__pretraining=N)``, sentences
+    labelled -1 are unlabelled text that only the pretraining language
+    models read (without pretraining, -1 would be a class).
     """
-    return make_pipeline(
-        OneHotSequenceTransformer(**RECOMMENDED_TRANSFORMER),
-        RNNClassifier(
-            cell=cell, **RECOMMENDED_PARAMS, pretraining=RECOMMENDED_PRETRAINING,
-            random_state=random_state,
-        ),
-    )
+    return _presets.text_classifier(cell=cell, random_state=random_state)
 
 
 def floats(text):

@@ -47,7 +47,7 @@ series of 3 to 150 steps with gaps, whose target was the mean of the first
 directions, because one direction could not carry the first steps to the
 end of a long series (RMSE 1.2 to 1.4 times the mean's; two: 0.7), and 4
 units, which fitted pure noise least (1.2 times the mean's RMSE; 16 units,
-1.5). `prepare_series` also fills such gaps and pads each series in front
+1.5). `_SeriesPreparation` also fills such gaps and pads each series in front
 to a whole number of windows: `SequenceWindows` alone drops the steps after
 the last whole window, the latest ones (on the last-5-steps target that
 made the RMSE 1.2 times the mean's; padded, 0.16).
@@ -114,21 +114,17 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 import skrnn
-from skrnn import RNNRegressor, SequenceScaler, SequenceWindows
+from skrnn import RNNRegressor
+from skrnn._presets import time_series_regressor
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ts"
 NAME = "Covid3Month"
 
-# The documented time-series regression configuration (see the module's
-# docstring and `recommended_regressor`).
-RECOMMENDED_WINDOW = 7
-RECOMMENDED_PARAMS = {
-    "hidden_size": 4,
-    "bidirectional": True,
-    "solver": "lbfgs",
-    "alpha": 10.0,
-    "max_iter": 200,
-}
+# The documented time-series regression configuration is the package's
+# (`skrnn._presets.time_series_regressor`, which ``python -m skrnn`` fits):
+# window 7, RNNRegressor(hidden_size=4, bidirectional=True, solver='lbfgs',
+# alpha=10.0, max_iter=200), after `_SeriesPreparation` (gaps filled,
+# arcsinh, series padded in front to whole weeks).
 
 
 def load_ts(path):
@@ -157,81 +153,17 @@ def load_ts(path):
     return X, np.array(y)
 
 
-def _fill_gaps(x):
-    """A copy of one sequence (steps, channels) with its missing values
-    filled: each channel carries its last value forward (leading gaps take
-    its first value; a channel with no value at all becomes 0). Trailing
-    all-NaN steps are padding and stay NaN."""
-    x = np.array(x, dtype=np.float64)
-    steps = x.reshape(len(x), -1)
-    missing = np.isnan(steps)
-    if not missing.any():
-        return x
-    real = np.flatnonzero(~missing.all(axis=1))
-    length = real[-1] + 1 if len(real) else 0
-    for channel in steps[:length].T:  # views: filled in place
-        known = ~np.isnan(channel)
-        if not known.any():
-            channel[:] = 0.0
-            continue
-        last = np.maximum.accumulate(np.where(known, np.arange(len(channel)), -1))
-        first = np.flatnonzero(known)[0]
-        channel[:] = channel[np.where(last < 0, first, last)]
-    return x
-
-
-def _left_pad(x, size):
-    """``x`` with its first step repeated in front, up to a multiple of
-    ``size`` steps (at least one), so that windows of ``size`` steps end at
-    its last step. Trailing all-NaN padding steps are dropped first."""
-    steps = x.reshape(len(x), -1)
-    real = np.flatnonzero(~np.isnan(steps).all(axis=1))
-    x = x[: real[-1] + 1] if len(real) else x[:0]
-    if len(x) == 0:
-        return np.zeros((size,) + x.shape[1:])
-    missing = -len(x) % size
-    return np.concatenate([np.repeat(x[:1], missing, axis=0), x])
-
-
-def prepare_series(X, window=None):
-    """Each series with its gaps filled, through ``arcsinh``, and with
-    ``window``, left-padded for `SequenceWindows`; a list of arrays.
-
-    ``arcsinh(x)`` is about ``sign(x) * log(2|x|)`` for large values and
-    ``x`` near 0. Missing values inside a series (NaN, which the recurrent
-    network refuses) are filled by `_fill_gaps`. `SequenceWindows` drops
-    the steps after the last whole window, which are the most recent ones;
-    with ``window`` each series is first padded in front (`_left_pad`), so
-    every step is windowed and the last window ends at the last step. Takes
-    each X form of skrnn: a list of arrays, a 2-D array of univariate series
-    or a NaN-padded 3-D array.
-    """
-    out = []
-    for x in X:
-        x = np.arcsinh(_fill_gaps(x))
-        out.append(x if window is None else _left_pad(x, window))
-    return out
-
-
 def recommended_regressor(random_state=None):
     """The documented time-series regression configuration, unfitted.
 
     ``TransformedTargetRegressor`` (the target standardised) around
-    ``FunctionTransformer(prepare_series, kw_args={'window': 7}) ->
-    SequenceScaler() -> SequenceWindows(7) -> RNNRegressor(hidden_size=4,
-    bidirectional=True, solver='lbfgs', alpha=10.0, max_iter=200)``. `prepare_series` takes
-    ``arcsinh`` of the values after filling any missing ones inside a
-    series, and pads each series in front to a whole number of windows.
-    It takes the ragged ``(steps, channels)`` arrays of `load_ts` (or a 2-D
+    ``_SeriesPreparation(window=7) -> SequenceScaler() -> SequenceWindows(7)
+    -> RNNRegressor(hidden_size=4, bidirectional=True, solver='lbfgs',
+    alpha=10.0, max_iter=200)``: `skrnn._presets.time_series_regressor`. It
+    takes the ragged ``(steps, channels)`` arrays of `load_ts` (or a 2-D
     array of univariate series, or a NaN-padded 3-D array) directly.
     """
-    network = make_pipeline(
-        FunctionTransformer(prepare_series, kw_args={"window": RECOMMENDED_WINDOW}),
-        SequenceScaler(),
-        SequenceWindows(RECOMMENDED_WINDOW),
-        RNNRegressor(random_state=random_state, **RECOMMENDED_PARAMS),
-    )
-    return TransformedTargetRegressor(regressor=network, transformer=StandardScaler())
+    return time_series_regressor(random_state=random_state)
 
 
 def flattened(X):

@@ -1,4 +1,4 @@
-"""Sentence datasets: a generated word-order task and a loader for TSV files."""
+"""Datasets: generated word-order tasks, and loaders for sentence and sequence files."""
 
 import csv
 import os
@@ -6,7 +6,7 @@ import os
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["load_sentences", "make_marker_order", "make_questions"]
+__all__ = ["load_sentences", "load_sequences", "make_marker_order", "make_questions"]
 
 # Subjects by the auxiliaries they agree with ("the dogs are", "the dog is").
 _SUBJECTS = {
@@ -361,3 +361,119 @@ def load_sentences(path, *, label_column="label", text_column="text"):
             f"{path} is not UTF-8 text ({error}); re-encode it as UTF-8."
         ) from error
     return texts, np.asarray(labels, dtype=str)
+
+
+def load_sequences(path):
+    """Load numeric sequences and their labels from a tab-separated file.
+
+    One sequence per line, with no header: the label, then one field per
+    channel, each the comma-separated values of that channel at every step,
+    fields separated by tabs::
+
+        label<TAB>x1,x2,...,xT<TAB>y1,y2,...,yT
+
+    This is the format of the UCR/UEA time-series files in ``.tsv`` form
+    (and of Monash regression files, whose label is a number). Every channel
+    of a line has the same number of values; lines may differ in length, as
+    may the files' series. ``NaN`` (or ``nan``) marks a missing value, as in
+    any ``float``. The file is UTF-8 text; blank lines are skipped.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    X : list of ndarray of shape (n_steps_i, n_channels)
+        The sequences in file order, float64, steps first: skrnn's ragged
+        form, which `RNNClassifier`, `RNNRegressor` and `SequenceScaler`
+        take as is.
+    labels : ndarray of str of shape (n_samples,)
+        The labels, as written in the file; ``labels.astype(float)`` gives
+        the targets of a regression file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If the file is not UTF-8, holds no sequence, or has a line with an
+        empty label, no channel, a value that is not a number, or channels
+        of different lengths.
+
+    See Also
+    --------
+    load_sentences : Sentences and labels from a tab-separated file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skrnn.datasets import load_sequences
+    >>> folder = tempfile.mkdtemp()
+    >>> path = pathlib.Path(folder) / "series.tsv"
+    >>> _ = path.write_text("up\\t1,2,3\\t0,0,1\\n"
+    ...                     "down\\t3,2\\t1,0\\n", encoding="utf-8")
+    >>> X, labels = load_sequences(path)
+    >>> X[0]
+    array([[1., 0.],
+           [2., 0.],
+           [3., 1.]])
+    >>> X[1].shape
+    (2, 2)
+    >>> labels
+    array(['up', 'down'], dtype='<U4')
+    """
+    return _read_sequences(path, labels_required=True)
+
+
+def _read_sequences(path, *, labels_required):
+    """`load_sequences`; with ``labels_required=False`` a label field may be
+    empty (the sequences of a file to predict)."""
+    path = os.fspath(path)
+    X, labels = [], []
+    try:
+        with open(path, encoding="utf-8-sig") as file:
+            for number, line in enumerate(file, 1):
+                line = line.rstrip("\r\n")
+                if not line.strip():
+                    continue
+                label, *channels = line.split("\t")
+                where = f"{path}, line {number}"
+                if labels_required and not label:
+                    raise ValueError(f"{where}: the label field is empty.")
+                if not channels:
+                    raise ValueError(
+                        f"{where}: no tab after the label {label!r}; expected "
+                        "a label, a tab, then the comma-separated values of "
+                        "each channel, channels separated by tabs."
+                    )
+                values = []
+                for k, channel in enumerate(channels, 1):
+                    try:
+                        values.append(np.array(channel.split(","), dtype=np.float64))
+                    except ValueError:
+                        raise ValueError(
+                            f"{where}: channel {k} holds a value that is not a "
+                            f"number ({channel[:40]!r}); expected comma-separated "
+                            "numbers."
+                        ) from None
+                lengths = [len(v) for v in values]
+                if len(set(lengths)) != 1:
+                    raise ValueError(
+                        f"{where}: channels of different lengths {lengths}; "
+                        "every channel of a sequence needs a value at each step "
+                        "(write NaN for a missing one)."
+                    )
+                X.append(np.stack(values, axis=1))
+                labels.append(label)
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path} is not UTF-8 text ({error}); re-encode it as UTF-8."
+        ) from error
+    if not X:
+        raise ValueError(
+            f"{path} holds no sequence; expected one per line: a label, a tab, "
+            "then the comma-separated values of each channel."
+        )
+    return X, np.asarray(labels, dtype=str)

@@ -26,6 +26,7 @@ REPORTS = {
     "plot_char_language_model.py": r"final per-character loss: \d\.\d{3} nats",
     "plot_grid_search.py": r"best mean CV accuracy: [01]\.\d{3}",
     "plot_sequence_regression.py": r"RNNRegressor: +test R² = -?\d\.\d{3}",
+    "plot_gunpoint.py": r"recurrent \(documented\): test accuracy [01]\.\d{3}",
     "plot_learning_curves.py": r"best validation accuracy [01]\.\d{3} at epoch \d+",
     "plot_time_series.py": r"accuracy [01]\.\d{3} \+/- ",
     "plot_trec_influence.py": r"test accuracy [01]\.\d{3}",
