@@ -89,7 +89,6 @@ TRUSTED_TYPES = [
     "skrnn._optimizers.AdagradOptimizer",
     "skrnn._preprocessing.SequenceScaler",
     "skrnn._preprocessing.SequenceWindows",
-    "skrnn._presets._LengthRelativeWindows",
     "skrnn._presets._SeriesPreparation",
 ]
 

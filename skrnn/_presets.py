@@ -9,17 +9,14 @@ channels)`` arrays of `skrnn.datasets.load_sequences`):
 - `time_series_classifier`: the documented time-series classifier;
 - `time_series_regressor`: the documented time-series regressor.
 
-The values are copies of the benchmark scripts' (the package cannot import
-from ``benchmarks/``), as those scripts stood when this module was written.
-The scripts' ``recommended_*`` functions must return exactly these
-configurations: a change of a recommended value goes here, and the scripts
-call these functions. The two preprocessing steps those configurations need
-(`_SeriesPreparation`, `_LengthRelativeWindows`) are classes, not functions
-wrapped in a ``FunctionTransformer``, so that a fitted model saves with
-skops (which refuses functions it does not know) and pickle alike.
+This module is where the recommended values live (the package cannot import
+from ``benchmarks/``): the benchmark scripts' ``recommended_*`` functions
+return these configurations, and a change of a recommended value goes here.
+The regressor's preprocessing step, `_SeriesPreparation`, is a class, not a
+function wrapped in a ``FunctionTransformer``, so that a fitted model saves
+with skops (which refuses functions it does not know) and pickle alike.
 """
 
-import math
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -131,7 +128,7 @@ def text_regressor(cell="gru", random_state=None):
 def time_series_classifier(random_state=None):
     """The documented time-series classifier, unfitted.
 
-    ``SequenceScaler() -> _LengthRelativeWindows(12) -> RNNClassifier(
+    ``SequenceScaler() -> SequenceWindows(n_windows=12) -> RNNClassifier(
     cell='gru', bidirectional=True, pooling='max', learning_rate=0.003,
     batch_size=32, max_iter=300)``: each feature standardised over all
     steps, each series cut into about 12 windows of ``ceil(median training
@@ -141,7 +138,7 @@ def time_series_classifier(random_state=None):
     """
     return make_pipeline(
         SequenceScaler(),
-        _LengthRelativeWindows(TIME_SERIES_N_WINDOWS),
+        SequenceWindows(n_windows=TIME_SERIES_N_WINDOWS),
         RNNClassifier(random_state=random_state, **TIME_SERIES_PARAMS),
     )
 
@@ -237,34 +234,3 @@ class _SeriesPreparation(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         return tags
-
-
-def _lengths(X):
-    """Steps per sequence of any X form of RNNClassifier (trailing all-NaN
-    steps of an array are padding)."""
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        real = ~np.isnan(X) if X.ndim == 2 else ~np.isnan(X).all(axis=2)
-        last = real.shape[1] - np.argmax(real[:, ::-1], axis=1)
-        return np.where(real.any(axis=1), last, 0)
-    return np.array([len(x) for x in X])
-
-
-class _LengthRelativeWindows(TransformerMixin, BaseEstimator):
-    """`SequenceWindows` whose size is learned in fit: about ``n_windows``
-    windows per sequence of the median training length.
-
-    ``size_ = ceil(median training length / n_windows)``; the windowing is
-    then ``SequenceWindows(size_)``'s (complete windows only). The
-    ``LengthRelativeWindows`` of ``benchmarks/time_series.py``.
-    """
-
-    def __init__(self, n_windows=12):
-        self.n_windows = n_windows
-
-    def fit(self, X, y=None):
-        self.size_ = max(1, math.ceil(np.median(_lengths(X)) / self.n_windows))
-        self.windows_ = SequenceWindows(self.size_).fit(X)
-        return self
-
-    def transform(self, X):
-        return self.windows_.transform(X)
