@@ -1,0 +1,429 @@
+"""Time-series classification: skrnn beside 1-NN DTW, MiniRocket and an order-free baseline.
+
+Trains on the development sets of ``../shared/data/ts`` (relative to the
+repository root; ``--data-dir`` overrides), on their official train/test
+splits, and scores each model once on the test part:
+
+* GunPoint (UCR; 50 / 150 series, 1 channel, 150 steps, 2 classes),
+* BasicMotions (UEA; 40 / 40 series, 6 channels, 100 steps, 4 classes),
+* JapaneseVowels (UEA; 270 / 370 series, 12 channels, 7-29 steps, 9 classes).
+
+Covid3Month (Monash TSER, regression) is read by `load_set`, and
+`recommended_regressor` is the documented regressor, but the regression
+benchmark is ``benchmarks/ts_regression.py``; this script skips the set.
+
+The models, fitted on the ragged list of ``(steps, channels)`` arrays the data
+files hold (skrnn's axis order; aeon's is ``(channels, steps)``):
+
+* ``RNNClassifier(cell='gru')`` and ``RNNClassifier()``: skrnn's defaults on
+  the raw series, as a new user would try them;
+* `recommended_pipeline`: the documented time-series configuration,
+  ``SequenceScaler() -> SequenceWindows(n_windows=12) -> RNNClassifier(...)``
+  (a bidirectional GRU, max-pooled), `skrnn._presets.time_series_classifier`;
+* an order-free scikit-learn baseline: per-channel summary statistics (mean,
+  standard deviation, minimum, quartiles, maximum, slope of a least-squares
+  line, mean absolute step-to-step change) and the length, fed to a
+  ``RandomForestClassifier``; it sees no order beyond the slope and the
+  step-to-step change;
+* with aeon installed (optional; ``pip install aeon``): 1-NN DTW
+  (``KNeighborsTimeSeriesClassifier(distance='dtw', n_neighbors=1)``) and
+  ``MiniRocketClassifier``. MiniRocket needs series of one length: for
+  JapaneseVowels every series is padded at its end, by repeating its last
+  step, to the longest series of the set (29 steps; train and test).
+
+Seeded models run once per ``--seeds`` value; 1-NN DTW is deterministic and
+runs once. aeon's fit times leave out numba's compilation (an untimed fit on
+two series per class comes first). Prints one line per fit, then a Markdown
+table of test accuracy (mean over seeds, then each seed's) and mean fit time
+per set. Run::
+
+    python benchmarks/time_series.py --seeds 0,1,2     # 2 minutes on 2 cores (4 when busy)
+    python benchmarks/time_series.py --sets GunPoint --models recommended,dtw
+    python benchmarks/time_series.py --quick           # a smoke run on tiny subsets
+
+BLAS threads: fits run in ``--n-jobs`` processes (default 2; 1 runs them in
+this process), each limited to ``--blas-threads`` BLAS threads (default
+``cores // n_jobs``). The per-step products of a recurrent network are small,
+and multi-threaded OpenBLAS on them is slower than one thread. Fit times of
+concurrent processes include their contention.
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy
+import sklearn
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import make_pipeline
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import skrnn
+from skrnn import RNNClassifier
+from skrnn._presets import (
+    TIME_SERIES_N_WINDOWS as RECOMMENDED_N_WINDOWS,
+    TIME_SERIES_PARAMS as RECOMMENDED_PARAMS,
+    time_series_classifier,
+    time_series_regressor,
+)
+from skrnn.datasets import load_sequences
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ts"
+
+# set -> task; the files are <set>_TRAIN.tsv and <set>_TEST.tsv.
+TASKS = {
+    "GunPoint": "classification",
+    "BasicMotions": "classification",
+    "JapaneseVowels": "classification",
+    "Covid3Month": "regression",  # benchmarked by ts_regression.py
+}
+CLASSIFICATION_SETS = [name for name, task in TASKS.items() if task == "classification"]
+
+# The documented time-series configuration (README, user guide "Time
+# series", RESULTS.md) lives in skrnn._presets, imported above as
+# RECOMMENDED_N_WINDOWS and RECOMMENDED_PARAMS: `SequenceWindows(n_windows=12)`
+# makes a series of the median training length about 12 steps.
+
+
+def load_set(name, split, data_dir=DATA):
+    """``X, y`` of ``<data_dir>/<name>_<split>.tsv``, read by
+    `skrnn.datasets.load_sequences`.
+
+    ``X`` is a list of float64 arrays of shape (steps, channels), skrnn's
+    ragged form; ``y`` holds the labels as strings for a classification set
+    and the targets as floats for a regression set.
+    """
+    X, y = load_sequences(Path(data_dir) / f"{name}_{split}.tsv")
+    if TASKS.get(name) == "regression":
+        return X, y.astype(np.float64)
+    return X, y
+
+
+def recommended_pipeline(random_state=None):
+    """The documented time-series classifier, unfitted:
+    `skrnn._presets.time_series_classifier`.
+
+    ``SequenceScaler() -> SequenceWindows(n_windows=12) -> RNNClassifier(
+    cell='gru', bidirectional=True, pooling='max', learning_rate=0.003,
+    batch_size=32, max_iter=300)``: each feature standardised over all
+    steps, each series cut into about 12 windows of ``ceil(median training
+    length / 12)`` steps, read both ways by a GRU whose outputs are
+    max-pooled over the windows. It takes the ragged ``(steps, channels)``
+    arrays of `load_set` (or a 2-D array of univariate series, or a
+    NaN-padded 3-D array) directly.
+    """
+    return time_series_classifier(random_state=random_state)
+
+
+def recommended_regressor(random_state=None):
+    """The documented time-series regressor, unfitted:
+    `skrnn._presets.time_series_regressor`, as ``recommended_regressor`` of
+    ``benchmarks/ts_regression.py``, which benchmarks it on Covid3Month."""
+    return time_series_regressor(random_state=random_state)
+
+
+class SummaryStatistics(TransformerMixin, BaseEstimator):
+    """Per-channel summary statistics of each series: a fixed-width table.
+
+    For each channel: mean, standard deviation, minimum, quartiles, maximum,
+    the slope of a least-squares line over the steps, and the mean absolute
+    change from one step to the next; then the length. Apart from the slope
+    and the step-to-step change, a shuffle of the steps gives the same row.
+    """
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.array([self._row(np.asarray(x, dtype=np.float64)) for x in X])
+
+    @staticmethod
+    def _row(x):
+        x = x.reshape(len(x), -1)
+        t = np.arange(len(x)) - (len(x) - 1) / 2
+        slope = t @ (x - x.mean(axis=0)) / max(float(t @ t), 1e-12)
+        change = np.abs(np.diff(x, axis=0)).mean(axis=0) if len(x) > 1 else np.zeros(x.shape[1])
+        quartiles = np.percentile(x, [25, 50, 75], axis=0)
+        return np.concatenate([
+            x.mean(axis=0), x.std(axis=0), x.min(axis=0), *quartiles,
+            x.max(axis=0), slope, change, [len(x)],
+        ])
+
+
+def order_free_baseline(random_state=None):
+    """`SummaryStatistics` -> ``RandomForestClassifier(n_estimators=500)``."""
+    return make_pipeline(
+        SummaryStatistics(),
+        RandomForestClassifier(n_estimators=500, random_state=random_state),
+    )
+
+
+class _AeonInput(BaseEstimator):
+    """An aeon classifier fed ``(channels, steps)`` arrays: one 3-D array
+    when the series share a length (or are padded to ``pad_to`` by
+    repeating their last step), else a list of 2-D arrays."""
+
+    def __init__(self, estimator, pad_to=None):
+        self.estimator = estimator
+        self.pad_to = pad_to
+
+    def _convert(self, X):
+        if self.pad_to is not None:
+            X = [np.concatenate([x, np.repeat(x[-1:], self.pad_to - len(x), axis=0)])
+                 for x in X]
+        if len({len(x) for x in X}) == 1:
+            return np.stack([np.asarray(x).T for x in X])
+        return [np.ascontiguousarray(np.asarray(x).T) for x in X]
+
+    def fit(self, X, y):
+        self.estimator.fit(self._convert(X), y)
+        return self
+
+    def score(self, X, y):
+        return float(np.mean(self.estimator.predict(self._convert(X)) == y))
+
+
+def _aeon():
+    try:
+        import aeon
+        from aeon.classification.convolution_based import MiniRocketClassifier
+        from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
+    except ImportError:
+        return None
+    return aeon, MiniRocketClassifier, KNeighborsTimeSeriesClassifier
+
+
+# name -> (description, seeded)
+MODELS = {
+    "default-gru": ("skrnn defaults, RNNClassifier(cell='gru')", True),
+    "default": ("skrnn defaults, RNNClassifier()", True),
+    "recommended": ("skrnn recommended_pipeline()", True),
+    "summary-rf": ("order-free: summary statistics + RandomForest", True),
+    "dtw": ("aeon 1-NN DTW", False),
+    "minirocket": ("aeon MiniRocket", True),
+}
+AEON_MODELS = ("dtw", "minirocket")
+
+
+def make_model(name, seed, pad_to=None, quick=False):
+    """An unfitted model ``name``; ``pad_to``: the length MiniRocket's input
+    is padded to (None when the series share a length)."""
+    rnn_quick = {"max_iter": 3, "hidden_size": 8} if quick else {}
+    if name == "default-gru":
+        return RNNClassifier(cell="gru", random_state=seed, **rnn_quick)
+    if name == "default":
+        return RNNClassifier(random_state=seed, **rnn_quick)
+    if name == "recommended":
+        model = recommended_pipeline(random_state=seed)
+        model[-1].set_params(**rnn_quick)
+        return model
+    if name == "summary-rf":
+        model = order_free_baseline(random_state=seed)
+        if quick:
+            model[-1].set_params(n_estimators=20)
+        return model
+    _, MiniRocketClassifier, KNeighborsTimeSeriesClassifier = _aeon()
+    if name == "dtw":
+        return _AeonInput(KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=1))
+    if name == "minirocket":
+        return _AeonInput(
+            MiniRocketClassifier(n_kernels=84 if quick else 10000, random_state=seed,
+                                 n_jobs=1),
+            pad_to=pad_to,
+        )
+    raise ValueError(f"unknown model {name!r}")
+
+
+def fit_and_score(name, seed, data, blas_threads, quick):
+    """Fit model ``name`` on one set's training part; score on its test part.
+
+    aeon's models are first fitted once, untimed, on two series per class,
+    so that the fit time leaves out numba's compilation.
+    """
+    X_train, y_train, X_test, y_test = data
+    lengths = {len(x) for x in X_train + X_test}
+    pad_to = max(lengths) if len(lengths) > 1 else None
+    with threadpool_limits(limits=blas_threads, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning, numba's casts
+        if name in AEON_MODELS:
+            warm_up = make_model(name, seed, pad_to, quick)
+            warm_up.fit(*subsample(X_train, y_train, 2)).score(X_test[:2], y_test[:2])
+        model = make_model(name, seed, pad_to, quick)
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_time = time.perf_counter() - start
+        accuracy = model.score(X_test, y_test)
+    final = model[-1] if hasattr(model, "steps") else model
+    epochs = final.n_iter_ if isinstance(final, RNNClassifier) else None
+    return {"accuracy": accuracy, "fit_time": fit_time, "epochs": epochs}
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        description="Time-series classification on the dev sets: skrnn's "
+        "defaults and recommended pipeline beside an order-free baseline and "
+        "(with aeon) 1-NN DTW and MiniRocket."
+    )
+    parser.add_argument("--data-dir", type=Path, default=DATA,
+                        help="folder of <set>_TRAIN.tsv and <set>_TEST.tsv "
+                        "(default: %(default)s)")
+    parser.add_argument("--sets", default=",".join(CLASSIFICATION_SETS),
+                        metavar="SET[,SET...]",
+                        help="comma-separated (default: %(default)s)")
+    parser.add_argument("--models", default=",".join(MODELS), metavar="M[,M...]",
+                        help=f"comma-separated, of {', '.join(MODELS)} "
+                        "(default: all; aeon's are skipped when aeon is absent)")
+    parser.add_argument("--seeds", default="0", metavar="S[,S...]",
+                        help="random_state of each seeded model, one fit each "
+                        "(default: %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: at most 4 training and 8 test series "
+                        "per class, 3 epochs, tiny models")
+    parser.add_argument("--n-jobs", type=int, default=2,
+                        help="processes running fits, 1: in this process "
+                        "(default: %(default)s)")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="BLAS threads per process (default: cores // n_jobs)")
+    return parser
+
+
+def subsample(X, y, per_class):
+    """The first ``per_class`` series of each class, in file order."""
+    keep = np.concatenate([np.flatnonzero(y == c)[:per_class] for c in np.unique(y)])
+    keep.sort()
+    return [X[i] for i in keep], y[keep]
+
+
+def header(args, blas_threads, aeon):
+    blas = ", ".join(
+        f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
+        for i in threadpool_info() if i["user_api"] == "blas"
+    )
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, scipy "
+        f"{scipy.__version__}, sklearn {sklearn.__version__}, skrnn "
+        f"{skrnn.__version__}, aeon {aeon.__version__ if aeon else 'not installed'}"
+    )
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.2f}; BLAS: {blas}; {args.n_jobs} process(es) with "
+        f"{blas_threads} BLAS thread(s) each"
+    )
+    print(f"command: python {' '.join(sys.argv)}")
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+
+
+def cell(results):
+    """'mean (seed, seed, ...)' accuracy in %, and the mean fit time."""
+    accuracy = [100 * r["accuracy"] for r in results]
+    text = f"{np.mean(accuracy):.1f}"
+    if len(accuracy) > 1:
+        text += " (" + ", ".join(f"{a:.1f}" for a in accuracy) + ")"
+    return text, f"{np.mean([r['fit_time'] for r in results]):.1f}"
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    sets = args.sets.split(",")
+    unknown = sorted(set(sets) - set(TASKS))
+    if unknown:
+        print(f"error: unknown set(s) {unknown}; known: {', '.join(TASKS)}",
+              file=sys.stderr)
+        return 2
+    models = args.models.split(",")
+    unknown = sorted(set(models) - set(MODELS))
+    if unknown:
+        print(f"error: unknown model(s) {unknown}; known: {', '.join(MODELS)}",
+              file=sys.stderr)
+        return 2
+    for name in sets:
+        for split in ("TRAIN", "TEST"):
+            path = args.data_dir / f"{name}_{split}.tsv"
+            if not path.is_file():
+                print(f"error: {path} does not exist. Pass --data-dir, the folder "
+                      "of the dev sets (../shared/data/ts from the repository "
+                      "root by default).", file=sys.stderr)
+                return 2
+    aeon = _aeon()
+    if aeon is None:
+        skipped = [m for m in models if m in AEON_MODELS]
+        models = [m for m in models if m not in AEON_MODELS]
+    else:
+        skipped = []
+    seeds = [int(s) for s in args.seeds.split(",")]
+    cores = os.cpu_count() or 1
+    blas_threads = args.blas_threads or max(1, cores // max(1, args.n_jobs))
+
+    header(args, blas_threads, aeon[0] if aeon else None)
+    if skipped:
+        print(f"aeon is not installed: no {', '.join(skipped)} (pip install aeon)")
+    data, regression = {}, []
+    for name in sets:
+        if TASKS[name] == "regression":
+            regression.append(name)
+            continue
+        X_train, y_train = load_set(name, "TRAIN", args.data_dir)
+        X_test, y_test = load_set(name, "TEST", args.data_dir)
+        if args.quick:
+            X_train, y_train = subsample(X_train, y_train, 4)
+            X_test, y_test = subsample(X_test, y_test, 8)
+        lengths = [len(x) for x in X_train]
+        print(
+            f"{name}: {len(X_train)} training / {len(X_test)} test series, "
+            f"{X_train[0].shape[1]} channel(s), {min(lengths)}-{max(lengths)} "
+            f"training steps, {len(np.unique(y_train))} classes"
+        )
+        data[name] = (X_train, y_train, X_test, y_test)
+    if regression:
+        print(f"regression, not benchmarked here: {', '.join(regression)} "
+              "(python benchmarks/ts_regression.py)")
+    print()
+
+    jobs = [
+        (name, model, seed)
+        for name in data
+        for model in models
+        for seed in (seeds if MODELS[model][1] else seeds[:1])
+    ]
+
+    def run(job):
+        name, model, seed = job
+        result = fit_and_score(model, seed, data[name], blas_threads, args.quick)
+        epochs = "" if result["epochs"] is None else f", {result['epochs']} epochs"
+        print(
+            f"  {name:<15} {MODELS[model][0]:<48} seed {seed}: accuracy "
+            f"{result['accuracy']:.4f}, fit {result['fit_time']:.1f} s{epochs}",
+            flush=True,
+        )
+        return result
+
+    if args.n_jobs > 1:
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=args.n_jobs)(delayed(run)(job) for job in jobs)
+    else:
+        results = [run(job) for job in jobs]
+    by_job = dict(zip(jobs, results))
+
+    print()
+    print("| model | " + " | ".join(f"{n} accuracy % | fit s" for n in data) + " |")
+    print("| --- |" + " --- | --- |" * len(data))
+    for model in models:
+        row = [MODELS[model][0]]
+        for name in data:
+            row.extend(cell([r for (n, m, _), r in by_job.items() if n == name and m == model]))
+        print("| " + " | ".join(row) + " |")
+    if len(seeds) > 1:
+        print(f"\nseeded models: mean (seeds {', '.join(map(str, seeds))}); "
+              "1-NN DTW is deterministic and runs once")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

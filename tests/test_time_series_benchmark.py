@@ -1,0 +1,125 @@
+"""Smoke tests of benchmarks/time_series.py on tiny subsets of the dev sets
+(its measurements are in benchmarks/RESULTS.md, never asserted here). The
+sets live outside the repository, in ../shared/data/ts; without them the
+tests skip."""
+
+import importlib.util
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from skrnn import RNNClassifier, SequenceWindows
+from skrnn import _presets
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+time_series = load_script("time_series")
+needs_data = pytest.mark.skipif(
+    not (time_series.DATA / "GunPoint_TRAIN.tsv").is_file(),
+    reason=f"the time-series dev sets are not in {time_series.DATA}",
+)
+
+
+@needs_data
+def test_load_set_gives_ragged_steps_by_channels():
+    X, y = time_series.load_set("GunPoint", "TRAIN")
+    assert len(X) == len(y) == 50 and {x.shape for x in X} == {(150, 1)}
+    X, y = time_series.load_set("JapaneseVowels", "TEST")
+    assert len(X) == 370 and {x.shape[1] for x in X} == {12}
+    assert len({len(x) for x in X}) > 1  # ragged
+    X, y = time_series.load_set("Covid3Month", "TRAIN")
+    assert y.dtype == np.float64 and X[0].shape == (84, 1)
+
+
+def test_load_set_rejects_channels_of_unequal_length(tmp_path):
+    (tmp_path / "Bad_TRAIN.tsv").write_text("a\t1,2,3\t4,5\n")
+    with pytest.raises(ValueError, match="line 1: channels of different lengths"):
+        time_series.load_set("Bad", "TRAIN", tmp_path)
+
+
+def test_recommended_pipeline_is_the_preset_unfitted_and_seeded():
+    model = time_series.recommended_pipeline(random_state=3)
+    assert isinstance(model, Pipeline) and isinstance(model[-1], RNNClassifier)
+    assert model[-1].random_state == 3 and not hasattr(model[-1], "weights_")
+    assert repr(model) == repr(_presets.time_series_classifier(random_state=3))
+    assert model[1].get_params() == SequenceWindows(
+        n_windows=time_series.RECOMMENDED_N_WINDOWS).get_params()
+    clone(model)  # a proper scikit-learn estimator
+    regressor = time_series.recommended_regressor(random_state=3)
+    assert repr(regressor) == repr(_presets.time_series_regressor(random_state=3))
+
+
+def test_recommended_pipeline_takes_ragged_steps_by_channels():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(length, 3)) for length in (40, 55, 31, 64)] * 3
+    y = np.array(["a", "b"] * 6)
+    model = time_series.recommended_pipeline(random_state=0)
+    model[-1].set_params(max_iter=2, hidden_size=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert model.fit(X, y).predict(X).shape == (12,)
+
+
+def test_summary_statistics_ignore_order_but_for_slope_and_change():
+    x = np.arange(12.0).reshape(6, 2) ** 2
+    row, reversed_row = time_series.SummaryStatistics().transform([x, x[::-1]])
+    # mean, std, min, 3 quartiles, max: 7 statistics of 2 channels; then slope,
+    # mean absolute change, and the length
+    assert row.shape == (2 * 9 + 1,)
+    np.testing.assert_allclose(row[:14], reversed_row[:14])
+    np.testing.assert_allclose(row[14:16], -reversed_row[14:16])
+
+
+@needs_data
+def test_quick_run_prints_the_table(capsys):
+    models = "default-gru,recommended,summary-rf"
+    argv = ["--quick", "--sets", "GunPoint,JapaneseVowels,Covid3Month",
+            "--models", models, "--seeds", "0", "--n-jobs", "1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert time_series.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "GunPoint: 8 training / 16 test series" in out
+    assert "regression, not benchmarked here: Covid3Month" in out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| model | GunPoint accuracy % | fit s | JapaneseVowels")
+    assert len(rows) == 2 + len(models.split(","))  # header, rule, models
+    assert all(line.count("|") == rows[0].count("|") for line in rows)
+
+
+def test_missing_data_is_a_clear_error(tmp_path, capsys):
+    assert time_series.main(["--data-dir", str(tmp_path), "--quick"]) == 2
+    assert "GunPoint_TRAIN.tsv does not exist" in capsys.readouterr().err
+
+
+def test_unknown_set_and_model_are_errors(capsys):
+    assert time_series.main(["--sets", "Nope"]) == 2
+    assert "unknown set(s) ['Nope']" in capsys.readouterr().err
+    assert time_series.main(["--models", "knn"]) == 2
+    assert "unknown model(s) ['knn']" in capsys.readouterr().err
+
+
+@needs_data
+def test_quick_run_with_aeon_dtw(capsys):
+    """aeon's 1-NN DTW on ragged multivariate series, (channels, steps) each
+    (MiniRocket is left out here: numba compiles it for half a minute)."""
+    pytest.importorskip("aeon")
+    argv = ["--quick", "--sets", "JapaneseVowels", "--models", "dtw", "--n-jobs", "1"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert time_series.main(argv) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert row.startswith("| aeon 1-NN DTW | ")
+    assert float(row.split("|")[2]) > 50  # 9 classes: far above chance
