@@ -412,6 +412,7 @@ def test_torch_cross_entropy_and_sgd_step(cell, embedding):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_estimator_default():
     """Every check passes except the one documented in
     EXPECTED_FAILED_CHECKS; only the array-API check is skipped."""

@@ -70,6 +70,7 @@ def run_check_estimator(estimator):
     assert len(results) > 50
 
 
+@pytest.mark.slow
 def test_check_estimator_default():
     """The default estimator passes every check; only array-API skips."""
     run_check_estimator(RNNRegressor())
