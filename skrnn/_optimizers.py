@@ -67,8 +67,8 @@ class RowSparseGradient:
         return total + sum(float(np.vdot(v, v)) for v in self.values.values())
 
     def all_finite(self, grads):
-        return all(np.isfinite(grads[d]).all() for d in self.dense) and all(
-            np.isfinite(v).all() for v in self.values.values()
+        return all(_finite(grads[d]) for d in self.dense) and all(
+            _finite(v) for v in self.values.values()
         )
 
     def scale(self, grads, factor):
@@ -98,10 +98,17 @@ class RowSparseGradient:
         return full
 
 
+def _finite(array):
+    """Whether every entry of ``array`` is finite: one dot product (NaN or
+    infinite if an entry is), and the exact test only when that overflows."""
+    flat = array.ravel()
+    return bool(np.isfinite(np.dot(flat, flat)) or np.isfinite(flat).all())
+
+
 def all_finite(grads, sparse=None):
     """Whether every entry of the gradient is finite."""
     if sparse is None:
-        return bool(np.isfinite(grads).all())
+        return _finite(grads)
     return sparse.all_finite(grads)
 
 
@@ -233,16 +240,40 @@ class AdamOptimizer(BaseOptimizer):
         return "lazy" if self.lazy else None
 
     def _update(self, params, grads, m, v):
+        # in place, through one scratch array the size of the largest call:
+        # the epoch's largest arrays are otherwise fresh temporaries, and
+        # their page faults cost more than the arithmetic
+        scratch = self._scratch_like(params)
         m *= self.beta_1
-        m += (1 - self.beta_1) * grads
+        np.multiply(grads, 1 - self.beta_1, out=scratch)
+        m += scratch
         v *= self.beta_2
-        v += (1 - self.beta_2) * grads**2
+        np.multiply(grads, grads, out=scratch)
+        scratch *= 1 - self.beta_2
+        v += scratch
         step = (
             self.learning_rate
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        params -= step * m / (np.sqrt(v) + self.epsilon)
+        np.sqrt(v, out=scratch)
+        scratch += self.epsilon
+        np.divide(m, scratch, out=scratch)
+        scratch *= step
+        params -= scratch
+
+    def _scratch_like(self, array):
+        """A scratch array shaped and typed as ``array``, reused from update
+        to update (not saved with the optimizer)."""
+        buffer = getattr(self, "_scratch", None)
+        if buffer is None or buffer.size < array.size or buffer.dtype != array.dtype:
+            buffer = self._scratch = np.empty(array.size, dtype=array.dtype)
+        return buffer[: array.size].reshape(array.shape)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_scratch", None)
+        return state
 
 
 def clip_grad_norm(grads, max_norm, sparse=None):

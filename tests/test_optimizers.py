@@ -148,3 +148,67 @@ def test_lazy_adam_leaves_unseen_rows_alone():
     assert_allclose(lazy.weights_["weight_embedding"][unseen], initial[unseen],
                     rtol=0, atol=0)
     assert np.abs(dense.weights_["weight_embedding"][unseen] - initial[unseen]).max() > 0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam_equals_scikit_learns(dtype):
+    """The in-place Adam update (one reused scratch array) is scikit-learn's
+    rule, step after step, in either precision."""
+    from sklearn.neural_network._stochastic_optimizers import (
+        AdamOptimizer as SklearnAdam,
+    )
+
+    rng = np.random.RandomState(0)
+    ours = rng.normal(size=SIZE).astype(dtype)
+    theirs = [ours.astype(np.float64)]
+    optimizer = AdamOptimizer(0.01)
+    reference = SklearnAdam(theirs, learning_rate_init=0.01)
+    for _ in range(5):
+        grads = rng.normal(size=SIZE)
+        optimizer.update_params(ours, grads.astype(dtype))
+        reference.update_params(theirs, [grads])
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert ours.dtype == dtype
+    assert_allclose(ours, theirs[0], rtol=rtol, atol=rtol)
+
+
+def test_adam_scratch_serves_rows_and_whole_vector_and_is_not_saved():
+    """The scratch array is reused across calls of different shapes (the
+    dense remainder, then the block's rows) without changing the result,
+    and is left out of the pickled optimizer."""
+    import pickle
+
+    start = np.random.RandomState(0).normal(size=SIZE)
+    lazy = AdamOptimizer(0.01, lazy=True)
+    got = sparse_run(lazy, start.copy(), seed=2)
+    fresh = sparse_run(AdamOptimizer(0.01, lazy=True), start.copy(), seed=2)
+    assert_allclose(got, fresh, rtol=0, atol=0)
+    assert hasattr(lazy, "_scratch")
+    restored = pickle.loads(pickle.dumps(lazy))
+    assert not hasattr(restored, "_scratch")
+    params = start.copy()
+    restored.update_params(params, np.ones(SIZE))  # makes its own again
+    assert restored._scratch.size == SIZE
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_all_finite_is_exact_where_the_dot_product_overflows(dtype):
+    """`all_finite` reads one dot product; when that overflows on large but
+    finite entries it falls back to the exact test."""
+    from skrnn._optimizers import all_finite
+
+    big = np.full(10, np.finfo(dtype).max / 2, dtype=dtype)
+    with np.errstate(over="ignore"):
+        assert all_finite(big)
+        for bad in (np.nan, np.inf, -np.inf):
+            broken = big.copy()
+            broken[3] = bad
+            assert not all_finite(broken)
+            small = np.ones(10, dtype=dtype)
+            small[7] = bad
+            assert not all_finite(small)
+    sparse = RowSparseGradient(SIZE, {"w": (BLOCK, COLUMNS)})
+    sparse.set("w", np.array([1]), np.array([[1.0, np.nan, 0.0]]))
+    assert not all_finite(np.zeros(SIZE), sparse)
+    sparse.set("w", np.array([1]), np.array([[1.0, 2.0, 0.0]]))
+    assert all_finite(np.zeros(SIZE), sparse)
