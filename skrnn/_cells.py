@@ -40,6 +40,8 @@ Shapes: ``n_rows`` packed rows (all steps of all sequences), ``B`` sequences,
 
 import numpy as np
 
+from ._scratch import fresh
+
 
 def _tanh(z):
     return np.tanh(z, out=z)
@@ -91,17 +93,24 @@ def _gate_activations(a, scale, shift):
     return a
 
 
-def _tanh_derivative(h):
-    """tanh'(a), written with the output h = tanh(a)."""
-    return 1 - h * h
+def _tanh_derivative(h, out):
+    """tanh'(a) into ``out``, written with the output h = tanh(a)."""
+    np.multiply(h, h, out=out)
+    return np.subtract(1, out, out=out)
 
 
-def _relu_derivative(h):
-    """relu'(a), written with the output h = relu(a)."""
-    return (h > 0).astype(h.dtype)
+def _relu_derivative(h, out):
+    """relu'(a) into ``out``, written with the output h = relu(a)."""
+    return np.greater(h, 0, out=out)
 
 
 DERIVATIVES = {"tanh": _tanh_derivative, "relu": _relu_derivative}
+
+
+def _times_one_minus(a, out):
+    """``a (1 - a)`` into ``out``: a sigmoid's derivative from its output."""
+    np.subtract(1, a, out=out)
+    return np.multiply(out, a, out=out)
 
 
 def _steps(batch, reverse):
@@ -125,15 +134,21 @@ def _previous(batch, reverse, t):
     )
 
 
-def _previous_states(batch, reverse, states, initial=None):
+def _previous_states(batch, reverse, states, initial=None, out=None):
     """The previous state of every packed row: for a sequence's first row
-    read, its ``initial`` state (B, H), or zero when None."""
-    ext = np.zeros((batch.n_rows + 1, states.shape[1]), dtype=states.dtype)
-    ext[:-1] = states
+    read, its ``initial`` state (B, H), or zero when None. Written into
+    ``out`` (n_rows, H) if given."""
     previous = batch.previous_rows(reverse)
-    out = ext[previous]
-    if initial is not None:
-        first = previous == batch.n_rows
+    if out is None:
+        out = np.empty(states.shape, dtype=states.dtype)
+    if not len(previous):
+        return out
+    # index n_rows (no previous row) is clipped to a real row, then replaced
+    np.take(states, previous, axis=0, out=out, mode="clip")
+    first = previous == batch.n_rows
+    if initial is None:
+        out[first] = 0
+    else:
         out[first] = initial[batch.row_of[first]]
     return out
 
@@ -182,11 +197,13 @@ def _weight_gradient(d_a, h_prev):
     return (h_prev.T @ d_a).T
 
 
-def _step_buffer(batch, width, dtype, keep):
+def _step_buffer(batch, width, dtype, keep, empty, name):
     """A cell's per-row array: every packed row to keep for the backward
-    pass, or, for inference, the rows of one step (as many as the widest
-    step), reused from step to step: less memory to touch."""
-    n = batch.n_rows if keep else (int(batch.batch_sizes[0]) if batch.n_steps else 0)
+    pass (from ``empty``), or, for inference, the rows of one step (as many
+    as the widest step), reused from step to step: less memory to touch."""
+    if keep:
+        return empty(name, (batch.n_rows, width), dtype)
+    n = int(batch.batch_sizes[0]) if batch.n_steps else 0
     return np.empty((n, width), dtype=dtype)
 
 
@@ -256,7 +273,8 @@ class ElmanCell:
     def __init__(self, nonlinearity="tanh"):
         self.nonlinearity = nonlinearity
 
-    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True, state0=None):
+    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True, state0=None,
+                empty=fresh):
         """Run the cell over a packed batch.
 
         Parameters
@@ -273,6 +291,9 @@ class ElmanCell:
         state0 : tuple (h0,) of ndarray (B, H), or None
             Initial state of each sequence, in the batch's row order; None
             is zero.
+        empty : callable ``empty(name, shape, dtype)``
+            Allocates the per-row arrays kept for `backward`
+            (`skrnn._scratch.Scratch`); by default fresh ones.
 
         Returns
         -------
@@ -299,7 +320,7 @@ class ElmanCell:
         cache = _Cache(batch, reverse, h=h, h0=h0) if keep else None
         return h, (_final_states(batch, reverse, h, h0),), cache
 
-    def backward(self, d_out, d_state_n, cache, w_hh):
+    def backward(self, d_out, d_state_n, cache, w_hh, empty=fresh):
         """Gradients of the loss, given those of the forward's outputs.
 
         Parameters
@@ -310,6 +331,9 @@ class ElmanCell:
             Gradient with respect to the final state.
         cache : object from `forward`
         w_hh : ndarray of shape (H, H)
+        empty : callable ``empty(name, shape, dtype)``
+            Allocates the per-row arrays (see `forward`); the returned
+            ``d_gx`` is one of them.
 
         Returns
         -------
@@ -323,8 +347,10 @@ class ElmanCell:
         batch, h, reverse, h0 = cache.batch, cache.h, cache.reverse, cache.h0
         s, sizes = batch.step_starts, batch.batch_sizes
         (d_hn,) = _state_parts(d_state_n, 1)
-        f_prime = DERIVATIVES[self.nonlinearity](h)  # f'(a_t), all rows
-        d_a = np.empty_like(h)
+        f_prime = DERIVATIVES[self.nonlinearity](
+            h, empty("f_prime", h.shape, h.dtype)
+        )  # f'(a_t), all rows
+        d_a = empty("d_a", h.shape, h.dtype)
         w_hh = _row_major(w_hh)
         dh = _dh_init(d_hn, (batch.batch, h.shape[1]), h.dtype)
         d_state0 = _initial_gradient(None if h0 is None else (h0,), d_state_n, batch)
@@ -338,7 +364,10 @@ class ElmanCell:
                 np.matmul(d_a_t[:k], w_hh, out=dh[:k])
             if h0 is not None and k < b:  # rows that started here
                 np.matmul(d_a_t[k:], w_hh, out=d_state0[0][k:b])
-        d_w_hh = _weight_gradient(d_a, _previous_states(batch, reverse, h, h0))
+        h_prev = _previous_states(
+            batch, reverse, h, h0, out=empty("previous", h.shape, h.dtype)
+        )
+        d_w_hh = _weight_gradient(d_a, h_prev)
         return d_a, d_w_hh, d_a.sum(axis=0), _tuple(d_state0)
 
 
@@ -360,7 +389,8 @@ class GRUCell:
     n_gates = 3
     n_states = 1
 
-    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True, state0=None):
+    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True, state0=None,
+                empty=fresh):
         """Run the cell over a packed batch; see `ElmanCell.forward`.
 
         ``gx`` has shape (n_rows, 3H), ``w_hh`` (3H, H), ``b_hh`` (3H,).
@@ -374,10 +404,10 @@ class GRUCell:
         # one activation per step runs over whole contiguous rows (a pass
         # over a strided column block costs up to 4x more per element at
         # small H). Inference keeps one step of each (`_step_buffer`).
-        gh = _step_buffer(batch, 3 * H, gx.dtype, keep)
-        rz = _step_buffer(batch, 2 * H, gx.dtype, keep)
+        gh = _step_buffer(batch, 3 * H, gx.dtype, keep, empty, "gh")
+        rz = _step_buffer(batch, 2 * H, gx.dtype, keep, empty, "rz")
         n = gx[:, 2 * H :]  # gx_n, then n_t in place, (n_rows, H)
-        h = np.empty((batch.n_rows, H), dtype=gx.dtype)  # h_t
+        h = empty("h", (batch.n_rows, H), gx.dtype)  # h_t
         for t in _steps(batch, reverse):
             b, rows = sizes[t], slice(s[t], s[t + 1])
             here = rows if keep else slice(0, b)
@@ -413,7 +443,7 @@ class GRUCell:
         )
         return h, (_final_states(batch, reverse, h, h0),), cache
 
-    def backward(self, d_out, d_state_n, cache, w_hh):
+    def backward(self, d_out, d_state_n, cache, w_hh, empty=fresh):
         """Gradients of the loss; see `ElmanCell.backward`.
 
         With ``d_an`` the gradient of n's pre-activation ``gx_n + r * gh_n``,
@@ -428,17 +458,26 @@ class GRUCell:
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
         r, z = rz[:, :H], rz[:, H:]
-        # Factors of dh_t, all rows at once: [d_r, d_z, d_gh_n] / dh_t and d_an / dh_t.
-        d_an_factor = (1 - z) * (1 - n * n)
-        factors = np.empty_like(gh)
-        np.multiply(d_an_factor * gh[:, 2 * H :], r * (1 - r), out=factors[:, :H])
-        h_prev = _previous_states(batch, reverse, h, h0)
-        np.multiply(h_prev - n, z * (1 - z), out=factors[:, H : 2 * H])
-        np.multiply(d_an_factor, r, out=factors[:, 2 * H :])
+        dtype = h.dtype
+        # Factors of dh_t, all rows at once: [d_r, d_z, d_gh_n] / dh_t and
+        # d_an / dh_t, in place (``tmp`` holds 1 - z, r (1 - r), z (1 - z)).
+        tmp = empty("tmp", h.shape, dtype)
+        d_an_factor = _tanh_derivative(n, empty("d_an_factor", h.shape, dtype))
+        d_an_factor *= np.subtract(1, z, out=tmp)  # (1 - z) (1 - n^2)
+        factors = empty("factors", gh.shape, dtype)
+        d_r, d_z, d_n = factors[:, :H], factors[:, H : 2 * H], factors[:, 2 * H :]
+        np.multiply(d_an_factor, gh[:, 2 * H :], out=d_r)
+        d_r *= _times_one_minus(r, tmp)
+        h_prev = _previous_states(
+            batch, reverse, h, h0, out=empty("previous", h.shape, dtype)
+        )
+        np.subtract(h_prev, n, out=d_z)
+        d_z *= _times_one_minus(z, tmp)
+        np.multiply(d_an_factor, r, out=d_n)
         factors = factors.reshape(-1, 3, H)
-        d_gh = np.empty_like(gh)  # gradient of gh_t, (n_rows, 3H)
+        d_gh = empty("d_gh", gh.shape, dtype)  # gradient of gh_t, (n_rows, 3H)
         d_gh3 = d_gh.reshape(-1, 3, H)
-        d_gx = np.empty_like(gh)
+        d_gx = empty("d_gx", gh.shape, dtype)
         w_hh = _row_major(w_hh)
         dh = _dh_init(d_hn, (batch.batch, H), h.dtype)
         d_state0 = _initial_gradient(None if h0 is None else (h0,), d_state_n, batch)
@@ -480,7 +519,8 @@ class LSTMCell:
     n_gates = 4
     n_states = 2
 
-    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True, state0=None):
+    def forward(self, gx, batch, w_hh, b_hh, reverse=False, keep=True, state0=None,
+                empty=fresh):
         """Run the cell over a packed batch; see `ElmanCell.forward`.
 
         ``gx`` has shape (n_rows, 4H), ``w_hh`` (4H, H), ``b_hh`` (4H,).
@@ -496,9 +536,9 @@ class LSTMCell:
         gx *= scale
         w_hh = w_hh * scale[:, np.newaxis]
         ifgo = gx  # a_t, then i_t, f_t, g_t, o_t in place, (n_rows, 4H)
-        c = np.empty((batch.n_rows, H), dtype=gx.dtype)  # c_t
-        tanh_c = np.empty_like(c)  # tanh(c_t)
-        h = np.empty_like(c)  # h_t
+        c = empty("c", (batch.n_rows, H), gx.dtype)  # c_t
+        tanh_c = empty("tanh_c", c.shape, c.dtype)  # tanh(c_t)
+        h = empty("h", c.shape, c.dtype)  # h_t
         for t in _steps(batch, reverse):
             b, rows = sizes[t], slice(s[t], s[t + 1])
             a, c_t, h_t = ifgo[rows], c[rows], h[rows]
@@ -529,7 +569,7 @@ class LSTMCell:
         )
         return h, state_n, cache
 
-    def backward(self, d_out, d_state_n, cache, w_hh):
+    def backward(self, d_out, d_state_n, cache, w_hh, empty=fresh):
         """Gradients of the loss; see `ElmanCell.backward`.
 
         ``d_state_n`` is ``(d_hn, d_cn)`` (either may be None) and
@@ -547,15 +587,22 @@ class LSTMCell:
         H = w_hh.shape[1]
         s, sizes = batch.step_starts, batch.batch_sizes
         i, f, g, o = (ifgo[:, k * H : (k + 1) * H] for k in range(4))
-        dc_factor = o * (1 - tanh_c * tanh_c)
-        do_factor = tanh_c * o * (1 - o)
-        factors = np.empty((batch.n_rows, 3 * H), dtype=h.dtype)
-        np.multiply(g, i * (1 - i), out=factors[:, :H])
-        c_prev = _previous_states(batch, reverse, c, c0)
-        np.multiply(c_prev, f * (1 - f), out=factors[:, H : 2 * H])
-        np.multiply(i, 1 - g * g, out=factors[:, 2 * H :])
+        dtype = h.dtype
+        # the factors, all rows at once, in place (``tmp`` is scratch)
+        tmp = empty("tmp", h.shape, dtype)
+        dc_factor = _tanh_derivative(tanh_c, empty("dc_factor", h.shape, dtype))
+        dc_factor *= o  # o (1 - tanh(c)^2)
+        do_factor = np.multiply(tanh_c, o, out=empty("do_factor", h.shape, dtype))
+        do_factor *= np.subtract(1, o, out=tmp)  # tanh(c) o (1 - o)
+        factors = empty("factors", (batch.n_rows, 3 * H), dtype)
+        d_i, d_f, d_g = factors[:, :H], factors[:, H : 2 * H], factors[:, 2 * H :]
+        np.multiply(g, _times_one_minus(i, tmp), out=d_i)
+        previous = empty("previous", h.shape, dtype)  # c_{t-1}, later h_{t-1}
+        c_prev = _previous_states(batch, reverse, c, c0, out=previous)
+        np.multiply(c_prev, _times_one_minus(f, tmp), out=d_f)
+        np.multiply(i, _tanh_derivative(g, tmp), out=d_g)
         factors = factors.reshape(-1, 3, H)
-        d_a = np.empty_like(ifgo)
+        d_a = empty("d_a", ifgo.shape, dtype)
         d_a4 = d_a.reshape(-1, 4, H)
         w_hh = _row_major(w_hh)
         dh = _dh_init(d_hn, (batch.batch, H), h.dtype)
@@ -578,7 +625,8 @@ class LSTMCell:
             if k:
                 dc_t *= f[rows]
                 np.matmul(d_a_t[:k], w_hh, out=dh[:k])
-        d_w_hh = _weight_gradient(d_a, _previous_states(batch, reverse, h, h0))
+        h_prev = _previous_states(batch, reverse, h, h0, out=previous)
+        d_w_hh = _weight_gradient(d_a, h_prev)
         return d_a, d_w_hh, d_a.sum(axis=0), _tuple(d_state0)
 
 

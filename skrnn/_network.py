@@ -39,6 +39,7 @@ input slot, is stored as it is. Pure NumPy: no scikit-learn here.
 import numpy as np
 
 from ._cells import CELLS, ElmanCell, LSTMCell
+from ._scratch import Scratch, fresh
 from ._sequences import splitmix64
 
 # Dropout sites. A mask's noise is a hash of the sequence, the epoch's seed,
@@ -136,6 +137,20 @@ class DropoutNoise:
 
     def uniform(self, batch, site, per_step, width):
         """Noise in [0, 1): (n_rows, width) per step, or (B, width) per sequence."""
+        return self._bits(batch, site, per_step, width) * 2.0**-53
+
+    def keep(self, batch, site, per_step, width, p, out):
+        """Whether ``uniform(batch, site, per_step, width) >= p``, written
+        into ``out`` (as 1 and 0 if ``out`` is a float array); compared in
+        integers, with no float noise made."""
+        # uniform = bits * 2**-53 >= p  <=>  bits >= ceil(p * 2**53), exactly
+        threshold = np.uint64(np.ceil(p * 2.0**53))
+        return np.greater_equal(
+            self._bits(batch, site, per_step, width), threshold, out=out
+        )
+
+    def _bits(self, batch, site, per_step, width):
+        """The 53 random bits of each unit, as a uint64 array."""
         key = self.keys[batch.order]
         site_seed = splitmix64(self.seed ^ splitmix64(np.uint64(site)))
         if per_step:
@@ -146,8 +161,10 @@ class DropoutNoise:
         else:
             row_key = splitmix64(key ^ site_seed)
         units = np.arange(width, dtype=np.uint64) * np.uint64(0x8CB92BA72F3D8DD7)
-        bits = splitmix64(splitmix64(row_key)[:, np.newaxis] ^ units)
-        return (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
+        bits = splitmix64(row_key)[:, np.newaxis] ^ units
+        splitmix64(bits, out=bits)
+        bits >>= np.uint64(11)
+        return bits
 
 
 def _suffix(layer, direction):
@@ -301,6 +318,8 @@ class RecurrentNetwork:
         self.output = output
         self.per_step = output in PER_STEP_OUTPUTS
         self.map_directions = map_directions
+        # training's per-row arrays, reused from minibatch to minibatch
+        self.scratch = Scratch()
 
     @property
     def n_states(self):
@@ -369,14 +388,17 @@ class RecurrentNetwork:
 
     # -- forward --------------------------------------------------------------
 
-    def _dropout_mask(self, noise, batch, site, per_step, shape, p, dtype):
+    def _dropout_mask(self, noise, batch, site, per_step, shape, p, dtype,
+                      empty=fresh):
         """Keep-mask scaled by 1 / (1 - p); ``noise`` is a `DropoutNoise` or
         a RandomState."""
+        mask = empty(f"dropout{site}", shape, dtype)
         if isinstance(noise, DropoutNoise):
-            u = noise.uniform(batch, site, per_step, shape[1])
+            noise.keep(batch, site, per_step, shape[1], p, out=mask)
         else:
-            u = noise.uniform(size=shape)
-        return (u >= p).astype(dtype) / dtype.type(1 - p)
+            np.greater_equal(noise.uniform(size=shape), p, out=mask)
+        mask *= dtype.type(1) / dtype.type(1 - p)
+        return mask
 
     def forward(self, params, batch, train=False, rng=None, keep_states=False,
                 initial_state=None, head=True):
@@ -423,21 +445,26 @@ class RecurrentNetwork:
         """`forward` up to the output layer's logits (before the activation)."""
         dtype = params["weight_out"].dtype
         D = self.directions
-        cache = {"layers": [], "batch": batch}
+        # Training's arrays live until its backward pass, within one step:
+        # they can come from the scratch memory. Inference returns its own.
+        scratch = self.scratch if train else None
+        cache = {"layers": [], "batch": batch, "scratch": scratch}
+        empty = fresh if scratch is None else scratch.named("network")
         layer_input = batch.inputs
         # The first layer gathers columns of its W_ih for one-hot input,
         # unless an embedding comes first (which then does the gathering).
         gather = batch.one_hot and self.embedding_size is None
         if self.embedding_size is not None:
             w_emb = params["weight_embedding"]
+            embedded = empty("embedded", (batch.n_rows, self.embedding_size), dtype)
             if batch.one_hot:
-                layer_input = np.take(w_emb, batch.inputs, axis=0)
+                layer_input = np.take(w_emb, batch.inputs, axis=0, out=embedded)
             else:
-                layer_input = batch.inputs @ w_emb
+                layer_input = np.matmul(batch.inputs, w_emb, out=embedded)
             if train and self.input_dropout:
                 mask = self._dropout_mask(
                     rng, batch, SITE_EMBEDDING, True, layer_input.shape,
-                    self.input_dropout, dtype,
+                    self.input_dropout, dtype, empty,
                 )
                 layer_input *= mask
                 cache["embedding_mask"] = mask
@@ -448,7 +475,7 @@ class RecurrentNetwork:
             if k > 0 and train and self.dropout:
                 mask = self._dropout_mask(
                     rng, batch, SITE_LAYER_INPUT + k, True, layer_input.shape,
-                    self.dropout, dtype,
+                    self.dropout, dtype, empty,
                 )
                 layer_input = layer_input * mask
                 layer["input"], layer["input_mask"] = layer_input, mask
@@ -457,7 +484,7 @@ class RecurrentNetwork:
                 self._dropout_mask(
                     rng, batch, SITE_INPUT_PROJECTION + d, True,
                     (batch.n_rows, self.cell.n_gates * self.hidden_size),
-                    self.input_dropout, dtype,
+                    self.input_dropout, dtype, empty,
                 )
                 if k == 0 and train and self.input_dropout
                 and self.embedding_size is None
@@ -471,17 +498,20 @@ class RecurrentNetwork:
                     part[k * D + d] for part in states0
                 )
                 w_ih, b_ih = params["weight_ih" + sfx], params["bias_ih" + sfx]
+                cell_empty = fresh if scratch is None else scratch.named(sfx)
+                gx = cell_empty("gx", (batch.n_rows, w_ih.shape[0]), dtype)
                 if k == 0 and gather:
                     # gather: x_t W_ih^T for one-hot x_t is a row of W_ih^T
-                    gx = np.take(w_ih.T, layer_input, axis=0)
+                    np.take(w_ih.T, layer_input, axis=0, out=gx)
                 else:
-                    gx = layer_input @ w_ih.T
+                    np.matmul(layer_input, w_ih.T, out=gx)
                 if masks[d] is not None:
                     gx *= masks[d]
                 gx += b_ih
                 return self.cell.forward(
                     gx, batch, params["weight_hh" + sfx], params["bias_hh" + sfx],
                     reverse=bool(d), keep=train or keep_states, state0=state0,
+                    empty=cell_empty,
                 )
 
             results = list(self.map_directions(run_direction, range(D)))
@@ -516,7 +546,7 @@ class RecurrentNetwork:
         if train and self.dropout:
             cache["summary_mask"] = self._dropout_mask(
                 rng, batch, SITE_SUMMARY, self.per_step, summary.shape,
-                self.dropout, dtype,
+                self.dropout, dtype, empty,
             )
             summary = summary * cache["summary_mask"]
         cache["summary"] = summary
@@ -689,7 +719,9 @@ class RecurrentNetwork:
             d_mean = d_summary / np.maximum(batch.lengths, 1)[:, np.newaxis]
             return d_mean[batch.row_of], None
         arg = cache["pool_arg"]
-        d_out = np.zeros((batch.n_rows, H * D), dtype=d_summary.dtype)
+        empty = _empty_of(cache, "network")
+        d_out = empty("d_out", (batch.n_rows, H * D), d_summary.dtype)
+        d_out[...] = 0
         has = arg >= 0
         d_out[arg[has], np.nonzero(has)[1]] = d_summary[has]
         return d_out, None
@@ -727,8 +759,10 @@ class RecurrentNetwork:
                 d_state_n = None if d_hn is None else (
                     (d_hn[d],) + (None,) * (n_states - 1)
                 )
+                cell_empty = _empty_of(cache, sfx)
                 d_gx, d_w_hh, d_b_hh, d_state0 = self.cell.backward(
-                    d_out_d, d_state_n, layer["cells"][d], params["weight_hh" + sfx]
+                    d_out_d, d_state_n, layer["cells"][d], params["weight_hh" + sfx],
+                    empty=cell_empty,
                 )
                 if d_initial is not None:
                     for part, d_part in zip(d_initial, d_state0):
@@ -752,12 +786,15 @@ class RecurrentNetwork:
                 if k > 0 or input_gradient or embedding:
                     if k == 0 and gather:
                         return np.einsum("rg,rg->r", d_gx, w_ih.T[x])
-                    return d_gx @ w_ih
+                    d_x = cell_empty("d_input", (len(d_gx), w_ih.shape[1]), d_gx.dtype)
+                    return np.matmul(d_gx, w_ih, out=d_x)
                 return None
 
             # each direction writes only its own blocks of grads
             d_xs = list(self.map_directions(backward_direction, range(D)))
-            d_input = d_xs[0] if D == 1 or d_xs[0] is None else d_xs[0] + d_xs[1]
+            d_input = d_xs[0]
+            if D == 2 and d_input is not None:
+                d_input += d_xs[1]  # d_xs[0] is this step's own array
             if k == 0 and not embedding:
                 return d_input, d_initial
             if k == 0:
@@ -837,6 +874,13 @@ class RecurrentNetwork:
         """
         logits, final_state = self.logits(params, batch, initial_state)
         return log_softmax_at(logits, targets), final_state
+
+
+def _empty_of(cache, prefix):
+    """The allocator of a pass's arrays under ``prefix``: the scratch memory
+    for training (see `RecurrentNetwork._logits`), else fresh arrays."""
+    scratch = cache["scratch"]
+    return fresh if scratch is None else scratch.named(prefix)
 
 
 def _scatter_rows(grads, sparse, name, batch, d_rows, transposed):

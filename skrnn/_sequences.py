@@ -102,13 +102,25 @@ class Sequences:
         return Sequences(values, self.offsets, self.input_size, self.one_hot, dtype)
 
 
-def splitmix64(x):
-    """The SplitMix64 finalizer, element-wise on a uint64 array (wrapping)."""
+def splitmix64(x, out=None):
+    """The SplitMix64 finalizer, element-wise on a uint64 array (wrapping).
+
+    Into ``out`` (a uint64 array of x's shape, which may be ``x`` itself) if
+    given: then one temporary array is made instead of a dozen.
+    """
+    x = np.asarray(x, dtype=np.uint64)
+    if out is None:
+        out = np.empty(x.shape, dtype=np.uint64)
+    shifted = np.empty(x.shape, dtype=np.uint64)
     with np.errstate(over="ignore"):  # wrapping is the point
-        x = np.asarray(x, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+        np.add(x, np.uint64(0x9E3779B97F4A7C15), out=out)
+        for shift, multiplier in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            np.right_shift(out, np.uint64(shift), out=shifted)
+            out ^= shifted
+            out *= np.uint64(multiplier)
+        np.right_shift(out, np.uint64(31), out=shifted)
+        out ^= shifted
+    return out[()] if out.ndim == 0 else out
 
 
 # --------------------------------------------------------------------------
