@@ -146,3 +146,25 @@ def test_long_range_runs(capsys):
     out = capsys.readouterr().out
     assert "40 sentences of 5-8 words" in out
     assert all(f"cell={cell!r}" in out for cell in ("rnn", "gru", "lstm"))
+
+
+def test_window_sizes_runs_on_generated_series(tmp_path, capsys):
+    """Without the data files (an empty --data-dir) window_sizes.py falls back
+    to generated series, trains every size the same epochs, and skips a size
+    longer than every series."""
+    window_sizes = load_script("window_sizes")
+    argv = ["--data-dir", str(tmp_path), "--sizes", "1,4,64", "--epochs", "2",
+            "--repeats", "1", "--n-samples", "12", "--length", "16"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert window_sizes.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "data: generated sawtooth series" in out
+    assert "skipped: size(s) [64]" in out
+    fits = [line for line in out.splitlines() if line.startswith("  size")]
+    assert len(fits) == 2 and all(line.endswith(", 2 epochs") for line in fits)
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 4 and rows[0].startswith("| size | steps per sequence |")
+    assert rows[2].startswith("| 1 | 16.0 | 1 |")
+    assert rows[3].startswith("| 4 | 4.0 | 4 |")
+    assert all(line.count("|") == rows[0].count("|") for line in rows)
