@@ -654,14 +654,17 @@ class BaseRNN(BaseEstimator):
                 self.alpha, noise, row_sparse,
             )
             loss = self._step(
-                params, grads, optimizer, loss, weight_sum, row_sparse, history
+                params, grads, optimizer, loss, weight_sum, row_sparse, history,
+                network.map_directions,
             )
             total_loss += loss * weight_sum
         return total_loss / float(sample_weight[order].sum())
 
-    def _step(self, params, grads, optimizer, loss, weight_sum, row_sparse, history):
+    def _step(self, params, grads, optimizer, loss, weight_sum, row_sparse, history,
+              map_parts=map):
         """The update after a minibatch's `loss_and_gradient`: the penalty of
-        row-sparse rows, the divergence check, clipping, the optimizer step.
+        row-sparse rows, the divergence check, clipping, the optimizer step
+        (its halves through ``map_parts``: the threads of the fit, if any).
         Returns the minibatch's loss (with that penalty)."""
         if row_sparse is not None and self.alpha:
             loss += row_sparse.add_penalty(params, self.alpha / weight_sum)
@@ -673,7 +676,7 @@ class BaseRNN(BaseEstimator):
                 "or scale the input."
             )
         clip_grad_norm(grads, self.max_grad_norm, row_sparse)
-        optimizer.update_params(params, grads, row_sparse)
+        optimizer.update_params(params, grads, row_sparse, map_parts)
         return loss
 
     def _dropout_keys(self, data):

@@ -652,7 +652,8 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
                 row_sparse, initial_state=initial_state, return_state=True,
             )
             loss = self._step(
-                params, grads, optimizer, loss, token_weight, row_sparse, history
+                params, grads, optimizer, loss, token_weight, row_sparse, history,
+                network.map_directions,
             )
             totals["loss"] += loss * token_weight
             totals["weight"] += token_weight

@@ -454,7 +454,20 @@ class RecurrentNetwork:
         # The first layer gathers columns of its W_ih for one-hot input,
         # unless an embedding comes first (which then does the gathering).
         gather = batch.one_hot and self.embedding_size is None
-        if self.embedding_size is not None:
+        # An embedding of one-hot input with no dropout on it: the first
+        # layer's projection e_t W_ih^T of an embedded token is a row of the
+        # table W_emb[tokens] W_ih^T, one product over the batch's distinct
+        # tokens rather than over its rows (and the embedded rows are never
+        # made). Its backward sums the gradient per token first.
+        folded = (
+            self.embedding_size is not None and batch.one_hot
+            and not (train and self.input_dropout)
+        )
+        cache["folded"] = folded
+        if folded:
+            tokens, token_of_row = batch.token_index()
+            layer_input = np.take(params["weight_embedding"], tokens, axis=0)
+        elif self.embedding_size is not None:
             w_emb = params["weight_embedding"]
             embedded = empty("embedded", (batch.n_rows, self.embedding_size), dtype)
             if batch.one_hot:
@@ -503,6 +516,8 @@ class RecurrentNetwork:
                 if k == 0 and gather:
                     # gather: x_t W_ih^T for one-hot x_t is a row of W_ih^T
                     np.take(w_ih.T, layer_input, axis=0, out=gx)
+                elif k == 0 and folded:  # layer_input: the tokens' embeddings
+                    np.take(layer_input @ w_ih.T, token_of_row, axis=0, out=gx)
                 else:
                     np.matmul(layer_input, w_ih.T, out=gx)
                 if masks[d] is not None:
@@ -749,6 +764,9 @@ class RecurrentNetwork:
             )
         embedding = self.embedding_size is not None
         gather = batch.one_hot and not embedding
+        # the folded projection (see `_logits`): with weight gradients, the
+        # first layer returns the gradient of each distinct token's embedding
+        per_token = cache["folded"] and grads is not None and not input_gradient
         for k in reversed(range(self.num_layers)):
             layer = cache["layers"][k]
             x = layer["input"]
@@ -775,6 +793,12 @@ class RecurrentNetwork:
                 if mask is not None:
                     d_gx *= mask
                 w_ih = params["weight_ih" + sfx]
+                if k == 0 and per_token:
+                    # x = the tokens' embeddings: d_W_ih = x^T (S d_gx), and the
+                    # tokens' gradient (S d_gx) W_ih, with S the token sums
+                    _, d_gx_tokens = _token_sums(batch, d_gx)
+                    grads["weight_ih" + sfx] += (x.T @ d_gx_tokens).T
+                    return d_gx_tokens @ w_ih
                 if grads is not None:
                     if k == 0 and gather:
                         _scatter_rows(
@@ -797,6 +821,10 @@ class RecurrentNetwork:
                 d_input += d_xs[1]  # d_xs[0] is this step's own array
             if k == 0 and not embedding:
                 return d_input, d_initial
+            if k == 0 and per_token:
+                tokens, _ = batch.token_index()
+                _add_rows(grads, sparse, "weight_embedding", tokens, d_input, False)
+                return None, d_initial
             if k == 0:
                 return self._backward_embedding(
                     params, grads, cache, d_input, input_gradient, sparse
@@ -888,6 +916,12 @@ def _scatter_rows(grads, sparse, name, batch, d_rows, transposed):
     row-sparse into ``sparse`` if given, else into ``grads[name]`` (whose
     rows are the token slots, or whose columns are when ``transposed``)."""
     tokens, sums = _token_sums(batch, d_rows)
+    _add_rows(grads, sparse, name, tokens, sums, transposed)
+
+
+def _add_rows(grads, sparse, name, tokens, sums, transposed):
+    """Add ``sums`` into rows ``tokens`` of parameter ``name`` (see
+    `_scatter_rows`)."""
     if sparse is not None:
         sparse.set(name, tokens, sums)
     elif transposed:

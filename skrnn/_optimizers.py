@@ -116,9 +116,11 @@ class BaseOptimizer:
     """Base class: holds the step size and counts the updates.
 
     A subclass names its state arrays (``state``, each the size of the flat
-    parameter vector, created at the first update) and implements
-    ``_update(params, grads, *state)``, in place on equal-shaped arrays, so
-    that the same rule runs on the whole vector or on rows of it.
+    parameter vector, created at the first update) and its scratch arrays
+    (``work``: the same, but reused memory rather than state, and not saved),
+    and implements ``_update(params, grads, *state, *work)``, in place on
+    equal-shaped arrays, so that the same rule runs on the whole vector, on
+    parts of it, or on rows of it.
 
     Parameters
     ----------
@@ -126,37 +128,70 @@ class BaseOptimizer:
     """
 
     state = ()
+    work = ()
     sparse_updates = None
+    # a dense update of at least this many entries runs in two halves, in
+    # parallel when `update_params` is given a threaded map
+    PARALLEL_SIZE = 2**16
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
         self.t = 0
 
-    def update_params(self, params, grads, sparse=None):
+    def update_params(self, params, grads, sparse=None, map_parts=map):
         """Update ``params`` in place with ``grads`` (flat arrays of one shape).
 
         ``sparse`` (a `RowSparseGradient`, for optimizers with
         ``sparse_updates``) replaces the gradient's entries in its blocks:
         there only the rows it holds are updated, state included.
+        ``map_parts``: how the halves of a large dense update are run (the
+        builtin `map`, or a threaded one: the element-wise passes of a
+        vector of millions run at memory speed, which two cores double).
         """
         self.t += 1
         for name in self.state:
             if getattr(self, name) is None:
                 setattr(self, name, np.zeros_like(params))
         state = [getattr(self, name) for name in self.state]
+        work = [self._work_like(params, name) for name in self.work]
         if sparse is None:
-            self._update(params, grads, *state)
+            parts = [slice(None)]
+            if len(params) >= self.PARALLEL_SIZE:
+                half = len(params) // 2
+                parts = [slice(0, half), slice(half, None)]
+
+            def update(part):
+                self._update(params[part], grads[part], *(a[part] for a in state + work))
+
+            list(map_parts(update, parts))
             return
         if self.sparse_updates is None:
             raise ValueError(f"{type(self).__name__} needs a dense gradient.")
         for where in sparse.dense:
-            self._update(params[where], grads[where], *(a[where] for a in state))
+            self._update(
+                params[where], grads[where], *(a[where] for a in state + work)
+            )
         for name, rows in sparse.rows.items():
             blocks = [sparse.block(a, name) for a in [params, *state]]
             selected = [block[rows] for block in blocks]  # copies
-            self._update(selected[0], sparse.values[name], *selected[1:])
+            scratch = [np.empty_like(selected[0]) for _ in self.work]
+            self._update(selected[0], sparse.values[name], *selected[1:], *scratch)
             for block, values in zip(blocks, selected):
                 block[rows] = values
+
+    def _work_like(self, params, name):
+        """Scratch array ``name``, shaped and typed as ``params``, reused from
+        update to update."""
+        buffers = self.__dict__.setdefault("_work", {})
+        buffer = buffers.get(name)
+        if buffer is None or buffer.shape != params.shape or buffer.dtype != params.dtype:
+            buffer = buffers[name] = np.empty_like(params)
+        return buffer
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_work", None)  # scratch memory, not state
+        return state
 
     def _update(self, params, grads, *state):
         raise NotImplementedError
@@ -224,6 +259,7 @@ class AdamOptimizer(BaseOptimizer):
     """
 
     state = ("m", "v")
+    work = ("scratch",)
 
     def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  lazy=False):
@@ -239,11 +275,10 @@ class AdamOptimizer(BaseOptimizer):
     def sparse_updates(self):
         return "lazy" if self.lazy else None
 
-    def _update(self, params, grads, m, v):
-        # in place, through one scratch array the size of the largest call:
-        # the epoch's largest arrays are otherwise fresh temporaries, and
-        # their page faults cost more than the arithmetic
-        scratch = self._scratch_like(params)
+    def _update(self, params, grads, m, v, scratch):
+        # in place, through one reused scratch array: the epoch's largest
+        # arrays would otherwise be fresh temporaries, whose page faults cost
+        # more than the arithmetic
         m *= self.beta_1
         np.multiply(grads, 1 - self.beta_1, out=scratch)
         m += scratch
@@ -261,19 +296,6 @@ class AdamOptimizer(BaseOptimizer):
         np.divide(m, scratch, out=scratch)
         scratch *= step
         params -= scratch
-
-    def _scratch_like(self, array):
-        """A scratch array shaped and typed as ``array``, reused from update
-        to update (not saved with the optimizer)."""
-        buffer = getattr(self, "_scratch", None)
-        if buffer is None or buffer.size < array.size or buffer.dtype != array.dtype:
-            buffer = self._scratch = np.empty(array.size, dtype=array.dtype)
-        return buffer[: array.size].reshape(array.shape)
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_scratch", None)
-        return state
 
 
 def clip_grad_norm(grads, max_norm, sparse=None):

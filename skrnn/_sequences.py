@@ -410,6 +410,15 @@ class PackedBatch:
             self._memo[key] = sorted_ids[starts], S
         return self._memo[key]
 
+    def token_index(self):
+        """(tokens, index) for one-hot input: the distinct token ids of the
+        batch (sorted, as in `token_groups`) and, for each packed row, the
+        position of its token in ``tokens``."""
+        if "token_index" not in self._memo:
+            tokens, index = np.unique(self.inputs, return_inverse=True)
+            self._memo["token_index"] = tokens, index.ravel()
+        return self._memo["token_index"]
+
     def last_rows(self):
         """Packed row of each sequence's last step (-1 for empty sequences)."""
         last = np.full(self.batch, -1, dtype=np.intp)

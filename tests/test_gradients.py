@@ -287,7 +287,10 @@ def test_embedding_gradient(
     assert errors["weight_embedding"] < RTOL
     assert_no_relu_kink(nonlinearity, relu_margin)
     # Numeric input takes the product x_t W_emb: the same loss and gradient
-    # (and the same masks, keyed by content that both forms share).
+    # (and the same masks, keyed by content that both forms share). Without
+    # input dropout, one-hot input takes the folded projection instead (a
+    # table of the batch's distinct tokens, W_emb[tokens] W_ih^T, and token
+    # sums going back), so this also checks it against the plain one.
     dense_errors = check_gradient(
         network, layout, flat, dense_batch, y, w, 0.2,
         lambda: DropoutNoise(one_hot.keys(), 3),

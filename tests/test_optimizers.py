@@ -183,12 +183,12 @@ def test_adam_scratch_serves_rows_and_whole_vector_and_is_not_saved():
     got = sparse_run(lazy, start.copy(), seed=2)
     fresh = sparse_run(AdamOptimizer(0.01, lazy=True), start.copy(), seed=2)
     assert_allclose(got, fresh, rtol=0, atol=0)
-    assert hasattr(lazy, "_scratch")
+    assert lazy._work["scratch"].shape == (SIZE,)
     restored = pickle.loads(pickle.dumps(lazy))
-    assert not hasattr(restored, "_scratch")
+    assert "_work" not in restored.__dict__
     params = start.copy()
     restored.update_params(params, np.ones(SIZE))  # makes its own again
-    assert restored._scratch.size == SIZE
+    assert restored._work["scratch"].size == SIZE
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -212,3 +212,34 @@ def test_all_finite_is_exact_where_the_dot_product_overflows(dtype):
     assert not all_finite(np.zeros(SIZE), sparse)
     sparse.set("w", np.array([1]), np.array([[1.0, 2.0, 0.0]]))
     assert all_finite(np.zeros(SIZE), sparse)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: AdamOptimizer(0.01), lambda: SGDOptimizer(0.1, momentum=0.9),
+     lambda: AdagradOptimizer(0.1)],
+    ids=["adam", "sgd-momentum", "adagrad"],
+)
+def test_update_in_threaded_halves_equals_serial(make):
+    """A large dense update runs in two halves; given a threaded map, the
+    halves run in parallel, with the same result bit for bit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    size = AdamOptimizer.PARALLEL_SIZE + 3
+    rng = np.random.RandomState(0)
+    start = rng.normal(size=size)
+    serial, threaded = start.copy(), start.copy()
+    first, second = make(), make()
+    calls = []
+    with ThreadPoolExecutor(2) as pool:
+        def map_parts(function, parts):
+            calls.append(len(parts))
+            return list(pool.map(function, parts))
+
+        for _ in range(3):
+            grads = rng.normal(size=size)
+            first.update_params(serial, grads)
+            second.update_params(threaded, grads, map_parts=map_parts)
+    assert calls == [2, 2, 2]
+    assert_allclose(threaded, serial, rtol=0, atol=0)
+    assert not np.array_equal(serial, start)
