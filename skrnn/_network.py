@@ -471,7 +471,7 @@ class RecurrentNetwork:
             w_emb = params["weight_embedding"]
             embedded = empty("embedded", (batch.n_rows, self.embedding_size), dtype)
             if batch.one_hot:
-                layer_input = np.take(w_emb, batch.inputs, axis=0, out=embedded)
+                layer_input = _gather(w_emb, batch.inputs, embedded)
             else:
                 layer_input = np.matmul(batch.inputs, w_emb, out=embedded)
             if train and self.input_dropout:
@@ -515,9 +515,9 @@ class RecurrentNetwork:
                 gx = cell_empty("gx", (batch.n_rows, w_ih.shape[0]), dtype)
                 if k == 0 and gather:
                     # gather: x_t W_ih^T for one-hot x_t is a row of W_ih^T
-                    np.take(w_ih.T, layer_input, axis=0, out=gx)
+                    _gather(w_ih.T, layer_input, gx)
                 elif k == 0 and folded:  # layer_input: the tokens' embeddings
-                    np.take(layer_input @ w_ih.T, token_of_row, axis=0, out=gx)
+                    _gather(layer_input @ w_ih.T, token_of_row, gx)
                 else:
                     np.matmul(layer_input, w_ih.T, out=gx)
                 if masks[d] is not None:
@@ -902,6 +902,13 @@ class RecurrentNetwork:
         """
         logits, final_state = self.logits(params, batch, initial_state)
         return log_softmax_at(logits, targets), final_state
+
+
+def _gather(table, rows, out):
+    """``table[rows]`` into ``out``. The row ids are valid (checked with the
+    input), so ``mode='clip'`` costs nothing; the default mode would buffer
+    the whole result before copying it into ``out``."""
+    return np.take(table, rows, axis=0, out=out, mode="clip")
 
 
 def _empty_of(cache, prefix):
