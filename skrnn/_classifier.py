@@ -177,7 +177,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         TensorFlow's LazyAdam and PyTorch's SparseAdam: a step then costs
         O(tokens in the minibatch) rather than O(vocabulary), which matters
         for vocabularies of 10^5 words. Unlike Adam, a word's moments do not
-        decay while it is absent. For other input it is Adam.
+        decay while it is absent, its penalty acts only while it is present,
+        and ``loss_curve_`` counts only those rows' penalty (lower than
+        Adam's, not comparable). For other input it is Adam.
 
     learning_rate : float, default=0.001
         Step size of the stochastic solvers.

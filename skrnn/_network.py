@@ -505,7 +505,15 @@ class RecurrentNetwork:
                 for d in range(D)
             ]
 
-            def run_direction(d, k=k, layer_input=layer_input, masks=masks):
+            # mean and max pooling read each direction's columns alone: done
+            # in the directions' threads
+            pool_here = (
+                k == self.num_layers - 1 and head and not self.per_step
+                and self.pooling != "last"
+            )
+
+            def run_direction(d, k=k, layer_input=layer_input, masks=masks,
+                              pool_here=pool_here):
                 sfx = _suffix(k, d)
                 state0 = None if states0 is None else tuple(
                     part[k * D + d] for part in states0
@@ -523,17 +531,21 @@ class RecurrentNetwork:
                 if masks[d] is not None:
                     gx *= masks[d]
                 gx += b_ih
-                return self.cell.forward(
+                out, state_n, cell_cache = self.cell.forward(
                     gx, batch, params["weight_hh" + sfx], params["bias_hh" + sfx],
                     reverse=bool(d), keep=train or keep_states, state0=state0,
                     empty=cell_empty,
                 )
+                pooled = _pool(self.pooling, out, batch) if pool_here else None
+                return out, state_n, cell_cache, pooled
 
             results = list(self.map_directions(run_direction, range(D)))
-            outputs = [out for out, _, _ in results]
-            final_state += [state_n for _, state_n, _ in results]
-            final_states = [state_n[0] for _, state_n, _ in results]
-            layer["cells"] = [cell_cache for _, _, cell_cache in results]
+            outputs = [result[0] for result in results]
+            final_state += [result[1] for result in results]
+            final_states = [result[1][0] for result in results]
+            layer["cells"] = [result[2] for result in results]
+            if pool_here:
+                pooled = [result[3] for result in results]
             layer["proj_masks"] = masks
             layer_input = outputs[0] if D == 1 else np.hstack(outputs)
             layer["output"] = layer_input
@@ -554,10 +566,13 @@ class RecurrentNetwork:
             # every step of the last layer: the output layer runs on all
             # packed rows at once, one product
             summary = last["output"]
-        else:
-            summary, cache["pool_arg"] = self._pool(
-                last["output"], last["h_n"], batch
-            )
+        elif self.pooling == "last":
+            h_n = last["h_n"]
+            summary = h_n[0] if D == 1 else np.hstack(h_n)
+        else:  # each direction's (summary, arg), side by side
+            summary = np.hstack([part for part, _ in pooled])
+            if self.pooling == "max":
+                cache["pool_arg"] = np.hstack([arg for _, arg in pooled])
         if train and self.dropout:
             cache["summary_mask"] = self._dropout_mask(
                 rng, batch, SITE_SUMMARY, self.per_step, summary.shape,
@@ -568,29 +583,6 @@ class RecurrentNetwork:
         logits = summary @ params["weight_out"].T
         logits += params["bias_out"]
         return logits, cache
-
-    def _pool(self, out, h_n, batch):
-        """Summary (B, H*D) of each sequence; returns (summary, what backward needs)."""
-        s, sizes = batch.step_starts, batch.batch_sizes
-        if self.pooling == "last":
-            return (h_n[0] if len(h_n) == 1 else np.hstack(h_n)), None
-        summary = np.zeros((batch.batch, out.shape[1]), dtype=out.dtype)
-        if self.pooling == "mean":
-            for t in range(batch.n_steps):
-                summary[: sizes[t]] += out[s[t] : s[t + 1]]
-            summary /= np.maximum(batch.lengths, 1)[:, np.newaxis]
-            return summary, None
-        # max: remember which packed row gave each maximum
-        arg = np.full(summary.shape, -1, dtype=np.intp)
-        summary[batch.lengths > 0] = -np.inf
-        for t in range(batch.n_steps):
-            b = sizes[t]
-            step = out[s[t] : s[t + 1]]
-            larger = step > summary[:b]
-            np.copyto(summary[:b], step, where=larger)
-            rows = np.arange(s[t], s[t + 1])[:, np.newaxis]
-            np.copyto(arg[:b], rows, where=larger)
-        return summary, arg
 
     # -- loss and backward ----------------------------------------------------
 
@@ -649,15 +641,24 @@ class RecurrentNetwork:
         loss, d_logits = OUTPUTS[self.output][1](
             output, y, (sample_weight / w_sum).astype(dtype)
         )
-        penalty = 0.0
-        for name, w in params.items():
-            if sparse is not None and name in sparse.blocks:
-                continue
-            if name.startswith("weight") and alpha:
-                penalty += np.vdot(w, w)
-                np.multiply(w, alpha / w_sum, out=grads[name])
-            else:
-                grads[name][...] = 0
+        def start_gradient(names):
+            """The penalty's gradient (or zero) into ``grads``; returns the
+            sum of squares of the weights among ``names``."""
+            squares = 0.0
+            for name in names:
+                w = params[name]
+                if name.startswith("weight") and alpha:
+                    squares += float(np.vdot(w, w))
+                    np.multiply(w, alpha / w_sum, out=grads[name])
+                else:
+                    grads[name][...] = 0
+            return squares
+
+        # two passes over every parameter: in the fit's threads, if any
+        names = [n for n in params if sparse is None or n not in sparse.blocks]
+        penalty = sum(self.map_directions(
+            start_gradient, _halves(names, [params[n].size for n in names])
+        ))
         loss += 0.5 * alpha * penalty / w_sum
 
         if self.per_step:
@@ -902,6 +903,40 @@ class RecurrentNetwork:
         """
         logits, final_state = self.logits(params, batch, initial_state)
         return log_softmax_at(logits, targets), final_state
+
+
+def _pool(pooling, out, batch):
+    """Mean or max over each sequence's steps of ``out`` (n_rows, C):
+    (summary (B, C), arg) where for max ``arg`` is the packed row that gave
+    each maximum (the first, on ties; -1 for an empty sequence) and for
+    mean None."""
+    s, sizes = batch.step_starts, batch.batch_sizes
+    summary = np.zeros((batch.batch, out.shape[1]), dtype=out.dtype)
+    if pooling == "mean":
+        for t in range(batch.n_steps):
+            summary[: sizes[t]] += out[s[t] : s[t + 1]]
+        summary /= np.maximum(batch.lengths, 1)[:, np.newaxis]
+        return summary, None
+    arg = np.full(summary.shape, -1, dtype=np.intp)
+    summary[batch.lengths > 0] = -np.inf
+    larger = np.empty(summary.shape, dtype=bool)
+    for t in range(batch.n_steps):
+        b = sizes[t]
+        step = out[s[t] : s[t + 1]]
+        np.greater(step, summary[:b], out=larger[:b])
+        np.copyto(summary[:b], step, where=larger[:b])
+        np.copyto(arg[:b], np.arange(s[t], s[t + 1])[:, np.newaxis], where=larger[:b])
+    return summary, arg
+
+
+def _halves(names, sizes):
+    """``names`` in two lists of about equal total size (largest first)."""
+    parts, totals = ([], []), [0, 0]
+    for name, size in sorted(zip(names, sizes), key=lambda item: -item[1]):
+        lighter = int(totals[1] < totals[0])
+        parts[lighter].append(name)
+        totals[lighter] += size
+    return parts
 
 
 def _gather(table, rows, out):

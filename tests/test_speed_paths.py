@@ -418,3 +418,41 @@ def test_bidirectional_fit_runs_directions_in_threads(monkeypatch):
             warnings.simplefilter("ignore", ConvergenceWarning)
             clone(clf).set_params(hidden_size=HIDDEN).fit(X, y)
     assert {ident for ident, _ in calls} == {threading.get_ident()}
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean"])
+def test_pool_equals_a_per_sequence_reference(pooling):
+    """Pooling over the packed rows (now run per direction, in the
+    directions' threads) equals the max or mean over each sequence's own
+    steps; on ties, max keeps the first step, as the backward assumes."""
+    from skrnn._network import _pool
+
+    X, _ = one_hot_data(3, n=9)
+    sequences = from_one_hot(X)
+    batch = pack(sequences, np.arange(len(X)))
+    rng = np.random.RandomState(0)
+    out = rng.randint(0, 3, size=(batch.n_rows, 5)).astype(float)  # many ties
+    summary, arg = _pool(pooling, out, batch)
+    step = np.repeat(np.arange(batch.n_steps), batch.batch_sizes)
+    for j in range(batch.batch):
+        rows = np.flatnonzero(batch.row_of == j)
+        rows = rows[np.argsort(step[rows])]  # in time order
+        if not len(rows):
+            assert_array_equal(summary[j], 0)
+            if pooling == "max":
+                assert_array_equal(arg[j], -1)
+            continue
+        if pooling == "mean":
+            assert_allclose(summary[j], out[rows].mean(axis=0))
+        else:
+            assert_array_equal(summary[j], out[rows].max(axis=0))
+            assert_array_equal(arg[j], rows[out[rows].argmax(axis=0)])
+
+
+def test_halves_balance_sizes():
+    from skrnn._network import _halves
+
+    first, second = _halves(["a", "b", "c", "d"], [10, 1, 6, 5])
+    assert sorted(first + second) == ["a", "b", "c", "d"]
+    assert first == ["a", "b"] and second == ["c", "d"]
+    assert _halves(["only"], [3]) == (["only"], [])
