@@ -153,44 +153,46 @@ class BaseOptimizer:
             if getattr(self, name) is None:
                 setattr(self, name, np.zeros_like(params))
         state = [getattr(self, name) for name in self.state]
-        work = [self._work_like(params, name) for name in self.work]
         if sparse is None:
+            work = [self._work_array(name, params) for name in self.work]
             parts = [slice(None)]
             if len(params) >= self.PARALLEL_SIZE:
                 half = len(params) // 2
                 parts = [slice(0, half), slice(half, None)]
 
             def update(part):
-                self._update(params[part], grads[part], *(a[part] for a in state + work))
+                arrays = (a[part] for a in state + work)
+                self._update(params[part], grads[part], *arrays)
 
             list(map_parts(update, parts))
             return
         if self.sparse_updates is None:
             raise ValueError(f"{type(self).__name__} needs a dense gradient.")
+        # the scratch arrays: as large as the largest part, not the vector
         for where in sparse.dense:
-            self._update(
-                params[where], grads[where], *(a[where] for a in state + work)
-            )
+            work = [self._work_array(name, params[where]) for name in self.work]
+            arrays = [a[where] for a in state] + work
+            self._update(params[where], grads[where], *arrays)
         for name, rows in sparse.rows.items():
             blocks = [sparse.block(a, name) for a in [params, *state]]
             selected = [block[rows] for block in blocks]  # copies
-            scratch = [np.empty_like(selected[0]) for _ in self.work]
-            self._update(selected[0], sparse.values[name], *selected[1:], *scratch)
+            work = [self._work_array(w, selected[0]) for w in self.work]
+            self._update(selected[0], sparse.values[name], *selected[1:], *work)
             for block, values in zip(blocks, selected):
                 block[rows] = values
 
-    def _work_like(self, params, name):
-        """Scratch array ``name``, shaped and typed as ``params``, reused from
-        update to update."""
-        buffers = self.__dict__.setdefault("_work", {})
+    def _work_array(self, name, like):
+        """Scratch array ``name`` shaped and typed as ``like``: a view of a
+        buffer reused from update to update, grown when needed."""
+        buffers = self.__dict__.setdefault("_work_buffers", {})
         buffer = buffers.get(name)
-        if buffer is None or buffer.shape != params.shape or buffer.dtype != params.dtype:
-            buffer = buffers[name] = np.empty_like(params)
-        return buffer
+        if buffer is None or buffer.size < like.size or buffer.dtype != like.dtype:
+            buffer = buffers[name] = np.empty(like.size, dtype=like.dtype)
+        return buffer[: like.size].reshape(like.shape)
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state.pop("_work", None)  # scratch memory, not state
+        state.pop("_work_buffers", None)  # scratch memory, not state
         return state
 
     def _update(self, params, grads, *state):
