@@ -67,8 +67,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import skrnn
 from skrnn import RNNClassifier
 from skrnn._presets import (
-    TIME_SERIES_N_WINDOWS as RECOMMENDED_N_WINDOWS,
-    TIME_SERIES_PARAMS as RECOMMENDED_PARAMS,
+    TIME_SERIES_N_WINDOWS as RECOMMENDED_N_WINDOWS,  # noqa: F401 (re-exported)
+    TIME_SERIES_PARAMS as RECOMMENDED_PARAMS,  # noqa: F401 (re-exported)
     time_series_classifier,
     time_series_regressor,
 )

@@ -13,12 +13,9 @@
   pretraining refuses: see NON_DEFAULT in test_classifier.py).
 """
 
-import warnings
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 
