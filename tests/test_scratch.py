@@ -56,7 +56,8 @@ def batches(one_hot, seed):
 CONFIGURATIONS = {
     "max-embedding-dropout": dict(bidirectional=True, pooling="max", embedding_size=3,
                                   dropout=0.3, input_dropout=0.2),
-    "mean-2-layers": dict(bidirectional=True, pooling="mean", num_layers=2, dropout=0.25),
+    "mean-2-layers": dict(bidirectional=True, pooling="mean", num_layers=2,
+                          dropout=0.25),
     "last-input-dropout": dict(pooling="last", input_dropout=0.4),
     "per-step": dict(output="next_token", embedding_size=3, dropout=0.3),  # tokens only
 }
@@ -179,7 +180,8 @@ def test_dropout_keep_equals_uniform_noise_compared(p):
     rng = np.random.RandomState(0)
     lengths = rng.randint(1, 30, size=40)
     offsets = np.r_[0, np.cumsum(lengths)]
-    sequences = from_one_hot(OneHotSequences(rng.randint(V, size=offsets[-1]), offsets, V))
+    ids = rng.randint(V, size=offsets[-1])
+    sequences = from_one_hot(OneHotSequences(ids, offsets, V))
     batch = pack(sequences, np.arange(40))
     noise = DropoutNoise(sequences.keys(), seed=11)
     for per_step in (True, False):
