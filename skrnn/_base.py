@@ -1,37 +1,48 @@
-"""The skeleton every recurrent estimator shares: validate, prepare, train, commit.
+"""The training skeleton every recurrent estimator uses as it is.
 
-`BaseRNN` holds the scikit-learn contract common to the classifier and the
-regressor, as scikit-learn's ``BaseMultilayerPerceptron`` serves
-``MLPClassifier`` and ``MLPRegressor``: the parameters, the sequence input
-checks, the minibatch and L-BFGS training loops, early stopping, and the
-all-or-nothing commit of a fit (a fit that fails leaves the estimator as it
-was). A subclass says what its targets are (`_validate_targets`), which
-output the network ends in (``_output``), and how held-out data are scored
-(`_validation_score`). The arithmetic lives in `_network.py`, `_cells.py`
-and `_optimizers.py`; prediction in `_inference.py`.
+`BaseRNN` holds what `RNNClassifier`, `RNNRegressor` and `RNNLanguageModel`
+share, as scikit-learn's ``BaseMultilayerPerceptron`` serves
+``MLPClassifier`` and ``MLPRegressor``: the parameters of the recurrent
+layers and of the solver, and one fit in four steps,
+
+1. validate: the parameters (on every call that trains), the input
+   (`_check_input`) and the targets (`_fit_data`), before any work;
+2. prepare: the network, its parameters (new, or continued from the fit
+   before), a copy of the optimizer and of the random state;
+3. train: minibatch epochs (`_train_epoch`), each minibatch one `_step`,
+   with early stopping (`_held_out_score`), the convergence test and
+   weight averaging (`average`);
+4. commit: only now does the estimator change, so a fit that fails,
+   midway through training included, leaves it exactly as it was.
+
+What a subclass must supply is abstract: how it reads X (`_check_input`),
+what its targets are (`_fit_data`), how an epoch cuts the data into
+minibatches (`_train_epoch`) and how held-out data are scored
+(`_held_out_score`). The sequence-to-one parts (pooling, length bucketing,
+L-BFGS, class or regression targets) live in `_sequence_to_one.py`; the
+next-token parts in `_language_model.py`. The arithmetic lives in
+`_network.py`, `_cells.py` and `_optimizers.py`; prediction in
+`_inference.py`; the input checks in `_validation.py`.
 """
 
+import copy
+import math
 import time
 import warnings
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
-import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    check_consistent_length,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
-from . import _inference
+from ._averaging import WeightAverage
+from ._cells import CELLS
 from ._network import DropoutNoise, RecurrentNetwork
-from ._one_hot_sequences import OneHotSequences
 from ._optimizers import (
     AdagradOptimizer,
     AdamOptimizer,
@@ -41,25 +52,35 @@ from ._optimizers import (
     clip_grad_norm,
 )
 from ._parallel import thread_map
-from ._validation import ACCEPTED_X, check_sequence_array
-from ._sequences import (
-    TEXT_ERROR,
-    from_one_hot,
-    from_padded,
-    from_ragged,
-    is_ragged,
-    is_text,
-    length_buckets,
-    pack,
-)
+from ._validation import check_sample_weight, set_table_attributes
 
-# what every estimator on sequences takes, for its error messages
-ACCEPTED_INPUT = f"{ACCEPTED_X}, or the OneHotSequences of OneHotSequenceTransformer"
+
+
+def diverged(what, advice=(
+    "a lower learning_rate, max_grad_norm (say 1.0) to clip the gradient, "
+    "or scaled inputs (SequenceScaler) and targets"
+)):
+    """The `ValueError` of a fit whose loss or weights became non-finite."""
+    return ValueError(
+        f"Training diverged: {what}. The estimator is left as it was before "
+        f"this call. Try {advice}."
+    )
+
+
+class Count(Interval):
+    """`Interval` of ints that refuses bools, which Python counts as ints
+    (``hidden_size=True`` is a mistake, not 1)."""
+
+    def __init__(self, left, right=None, *, closed="left"):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
 
 
 def _stochastic(estimator):
     """`available_if` condition of ``partial_fit``."""
-    if estimator.solver == "lbfgs":
+    if getattr(estimator, "solver", None) == "lbfgs":
         raise AttributeError(
             "partial_fit is only available for stochastic solvers "
             f"('sgd', 'adagrad', 'adam', 'lazy_adam'), not "
@@ -80,20 +101,26 @@ def fitted_network(estimator, X):
 
 
 class _FitData:
-    """A fit's validated input: sequences, encoded targets, sample weights."""
+    """A fit's validated input: sequences, targets, sample weights.
 
-    def __init__(self, sequences, targets, sample_weight, n_outputs, two_d,
-                 target_attributes):
+    ``targets`` is what the network's loss reads (class indices, values);
+    for a language model, whose targets are the next tokens, the `_Chunks`
+    that cut the sequences into (token, next token) pairs.
+    ``target_attributes`` are the fitted attributes that describe the
+    targets (``{"classes_": ...}``), set when the fit commits.
+    ``pretraining`` holds every sequence and its weight, labelled or not,
+    for a classifier that pretrains (else None).
+    """
+
+    def __init__(self, sequences, targets, sample_weight, n_outputs,
+                 target_attributes, pretraining=None):
         self.sequences = sequences
         self.targets = targets
         self.sample_weight = sample_weight
         self.n_outputs = n_outputs
-        self.two_d = two_d
-        # fitted attributes describing the targets, e.g. {"classes_": ...}
         self.target_attributes = target_attributes
-        # (sequences, sample_weight) of every sample, labelled or not, for
-        # pretraining (`BaseRNN._labelled`); None without
-        self.pretraining = None
+        self.pretraining = pretraining
+        self.two_d = False  # X was a 2-D array: sets n_features_in_
 
 
 class _History:
@@ -122,27 +149,71 @@ class _History:
             estimator._noise_seed = self.noise_seed
 
 
-class BaseRNN(BaseEstimator):
+class _TrainingState:
+    """One fit's training, as the epoch and step functions read and update it.
+
+    ``params`` and ``grads`` are the flat vectors, ``views`` and
+    ``grad_views`` their named views (PyTorch's names and shapes);
+    ``average`` the `WeightAverage` (or None); ``samples`` counts the
+    samples seen, minibatch by minibatch (where averaging by samples
+    starts); ``row_sparse`` and ``noise`` are set by the stochastic loop.
+    """
+
+    def __init__(self, network, layout, params, optimizer, rng, history, data,
+                 average):
+        self.network = network
+        self.layout = layout
+        self.params = params
+        self.views = layout.views(params)
+        self.grads = np.zeros_like(params)
+        self.grad_views = layout.views(self.grads)
+        self.optimizer = optimizer
+        self.rng = rng
+        self.history = history
+        self.data = data
+        self.average = average
+        self.samples = history.t
+        self.row_sparse = None
+        self.noise = None
+        self.batch_size = None
+
+    def predicting_params(self):
+        """The flat parameters prediction uses now: the average, once
+        averaging has started, else the trained ones."""
+        if self.average is not None and self.average.count:
+            return self.average.mean
+        return self.params
+
+
+class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     """Base class of the recurrent estimators; not for direct use.
 
     Subclasses set ``_output`` (the network's output, a key of
-    `skrnn._network.OUTPUTS`) and implement `_validate_targets` and
-    `_validation_score` (and `_stratify` to stratify early stopping's split).
+    `skrnn._network.OUTPUTS`) and implement the abstract hooks; see the
+    module docstring.
     """
 
     _output = None
+    # What X a subclass takes (`skrnn._validation`), and the advice its
+    # error for text gives.
+    _input_kind = "any"
+    # the parameters that shape the network: changing one after fit makes
+    # ``weights_`` another model's (`_check_architecture`)
+    _architecture = (
+        "cell", "hidden_size", "num_layers", "bidirectional", "nonlinearity",
+        "embedding_size",
+    )
 
     _parameter_constraints: dict = {
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Count(1)],
         "cell": [StrOptions({"rnn", "gru", "lstm"})],
         "nonlinearity": [StrOptions({"tanh", "relu"})],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Count(1)],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
-        "embedding_size": [Interval(Integral, 1, None, closed="left"), None],
-        "pooling": [StrOptions({"last", "mean", "max"})],
-        "solver": [StrOptions({"sgd", "adagrad", "adam", "lazy_adam", "lbfgs"})],
+        "embedding_size": [Count(1), None],
+        "solver": [StrOptions({"sgd", "adagrad", "adam", "lazy_adam"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
@@ -151,15 +222,16 @@ class BaseRNN(BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "bucket_batches": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Count(1)],
+        "average": [
+            "boolean", Count(1), Interval(Real, 0, 1, closed="neither"),
+        ],
+        "max_iter": [Count(1)],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Count(1)],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "shuffle": ["boolean"],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -176,7 +248,6 @@ class BaseRNN(BaseEstimator):
         dropout,
         input_dropout,
         embedding_size,
-        pooling,
         solver,
         learning_rate,
         momentum,
@@ -187,14 +258,13 @@ class BaseRNN(BaseEstimator):
         alpha,
         max_grad_norm,
         batch_size,
-        bucket_batches,
+        average,
         max_iter,
         tol,
         n_iter_no_change,
         early_stopping,
         validation_fraction,
         shuffle,
-        max_fun,
         random_state,
         verbose,
         warm_start,
@@ -207,7 +277,6 @@ class BaseRNN(BaseEstimator):
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.embedding_size = embedding_size
-        self.pooling = pooling
         self.solver = solver
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -218,121 +287,48 @@ class BaseRNN(BaseEstimator):
         self.alpha = alpha
         self.max_grad_norm = max_grad_norm
         self.batch_size = batch_size
-        self.bucket_batches = bucket_batches
+        self.average = average
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.shuffle = shuffle
-        self.max_fun = max_fun
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
 
     # ------------------------------------------------------------------
-    # Subclass hooks
+    # What each estimator supplies
     # ------------------------------------------------------------------
 
-    def _validate_targets(self, y, sample_weight, incremental, classes):
-        """Check y against this fit (and, continuing, the previous one).
+    @abstractmethod
+    def _check_input(self, X, *, reset):
+        """X validated into `Sequences`, and whether it was a 2-D array (which
+        sets ``n_features_in_`` in fit); with ``reset=False``, against the fit."""
 
-        Returns ``(targets, n_outputs, sample_weight, target_attributes)``:
-        the targets as the network's loss reads them, the width of the output
-        layer, the sample weights (times any class weights), and the fitted
-        attributes that describe the targets (``{"classes_": ...}``), which
-        the estimator takes when the fit commits.
-        """
-        raise NotImplementedError
+    @abstractmethod
+    def _fit_data(self, sequences, y, sample_weight, *, incremental, classes,
+                  continuing):
+        """The `_FitData` of a fit: y checked against this fit (and,
+        continuing, the previous one), as the network's loss reads it."""
 
-    def _validation_score(self, targets, output, sample_weight):
-        """Score of held-out data from the network's output (higher is better)."""
-        raise NotImplementedError
+    @abstractmethod
+    def _train_epoch(self, state, order):
+        """One epoch of minibatch steps (each `_step`) over the training
+        sequences in ``order``; returns the epoch's mean training loss."""
 
-    def _stratify(self, targets):
-        """Labels to stratify the early-stopping split by, or None."""
-        return None
+    @abstractmethod
+    def _held_out_score(self, state, params, validation):
+        """Score (higher is better) of the held-out sequences ``validation``
+        under the parameter views ``params`` (early stopping)."""
 
     # ------------------------------------------------------------------
-    # Input validation
+    # Hooks with a default
     # ------------------------------------------------------------------
-
-    def _check_sequences(self, X, *, reset):
-        """Validate X into `Sequences`; with ``reset=False``, against the fit.
-
-        Returns the sequences and whether X was a 2-D array (which sets
-        ``n_features_in_`` in fit). A 2-D array (n, T) and its 3-D form
-        (n, T, 1) are the same univariate sequences: a model fitted on either
-        predicts both. ``n_features_in_``, the width T of a fitted 2-D array,
-        is checked against 2-D input only, as in every scikit-learn
-        estimator; the other forms hold sequences of any length.
-        """
-        name = type(self).__name__
-        if isinstance(X, (list, tuple)) and not len(X):
-            raise ValueError(
-                "X is empty: found 0 sequences, while a minimum of 1 is required."
-            )
-        two_d = False
-        if isinstance(X, OneHotSequences):
-            sequences = from_one_hot(X)
-        elif is_text(X):
-            what = "a string" if isinstance(X, (str, bytes)) else "strings"
-            raise TypeError(TEXT_ERROR.format(name=name, what=what))
-        elif scipy.sparse.issparse(X):
-            raise TypeError(
-                f"{name} does not take a sparse matrix. It takes {ACCEPTED_INPUT}; "
-                "for token sequences use OneHotSequenceTransformer."
-            )
-        elif is_ragged(X):
-            sequences = from_ragged(X, name=name)
-        else:
-            array = check_sequence_array(X, name)
-            two_d = array.ndim == 2
-            if two_d and not reset:
-                # scikit-learn's own checks and messages: feature names, width
-                validate_data(self, X, reset=False, skip_check_array=True)
-            sequences = from_padded(array)
-        if not reset and sequences.input_size != self.input_size_:
-            raise ValueError(
-                f"X has steps of {sequences.input_size} numbers, but {name} was "
-                f"fitted on steps of {self.input_size_} (input_size_)."
-            )
-        return sequences, two_d
-
-    @staticmethod
-    def _check_sample_weight(sample_weight, n_samples):
-        if sample_weight is None:
-            return np.ones(n_samples)
-        sample_weight = np.asarray(sample_weight)
-        if sample_weight.ndim == 0:
-            sample_weight = np.full(n_samples, float(sample_weight))
-        if sample_weight.ndim != 1 or len(sample_weight) != n_samples:
-            raise ValueError(
-                f"sample_weight has shape {sample_weight.shape}; expected "
-                f"({n_samples},), one weight per sequence."
-            )
-        if sample_weight.dtype.kind not in "biuf":
-            raise ValueError("sample_weight must hold numbers.")
-        sample_weight = sample_weight.astype(np.float64)
-        if not np.isfinite(sample_weight).all():
-            raise ValueError("sample_weight contains NaN or infinity.")
-        if (sample_weight < 0).any():
-            raise ValueError("Negative values in sample_weight are not allowed.")
-        if not sample_weight.sum() > 0:
-            raise ValueError(
-                "Sample weights must contain at least one positive value; "
-                "all are zero."
-            )
-        return sample_weight
 
     def _check_fit_options(self, incremental):
         """Combinations of parameters that no input can make work."""
-        if self.solver == "lbfgs" and (self.dropout or self.input_dropout):
-            raise ValueError(
-                "dropout and input_dropout need a stochastic solver ('adam', "
-                "'sgd' or 'adagrad'): L-BFGS needs a deterministic loss. Set "
-                "them to 0 or choose another solver."
-            )
         if incremental and self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True: it trains "
@@ -341,161 +337,197 @@ class BaseRNN(BaseEstimator):
                 "between partial_fit calls, or use fit."
             )
 
+    def _network_options(self):
+        """Keyword arguments of `RecurrentNetwork` beyond the shared ones."""
+        return {"bidirectional": self.bidirectional}
+
+    def _initial_params(self, network, layout, rng, data):
+        """The parameters a new (not continuing) fit starts from, and the
+        fitted attributes that describe how they were made."""
+        return network.init_params(layout, rng, data.sample_weight.dtype,
+                                   data.sequences.one_hot), {}
+
+    def _stratify(self, targets):
+        """Labels to stratify the early-stopping split by, or None."""
+        return None
+
+    def _train(self, state, incremental):
+        """Step 3: train ``state`` and return the final flat parameters."""
+        return self._fit_stochastic(state, incremental)
+
     # ------------------------------------------------------------------
     # Fitting: validate, prepare, train, commit
     # ------------------------------------------------------------------
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        if incremental:
+            # scikit-learn validates the parameters of a fitted estimator's
+            # partial_fit no more (`_fit_context`); they may have changed
+            self._validate_params()
         self._check_fit_options(incremental)
         continuing = hasattr(self, "weights_") and (self.warm_start or incremental)
+        if continuing and incremental:
+            self._check_architecture()
         data = self._validate_fit_data(
             X, y, sample_weight, incremental, classes, continuing
         )
-        dtype, layout, params, optimizer, rng, history = self._prepare(
-            data, incremental, continuing
-        )
         # The two directions of a layer run in parallel threads, where a
         # step's work is large enough to pay for it (benchmarks/threads.py).
-        worth_it = self._make_network().cell.n_gates * self.hidden_size >= 384
+        worth_it = CELLS[self.cell].n_gates * self.hidden_size >= 384
         max_workers = 2 if worth_it and self.bidirectional else 1
         with thread_map(max_workers) as (map_directions, _):
-            network = self._make_network(map_directions)
-            if self.solver == "lbfgs":
-                params = self._fit_lbfgs(network, layout, params, data, history)
-            else:
-                params = self._fit_stochastic(
-                    network, layout, params, optimizer, data, rng, incremental,
-                    history,
-                )
-        self._commit(X, data, layout, params, optimizer, rng, history, continuing,
-                     incremental)
+            state, attributes = self._prepare(
+                data, incremental, continuing, map_directions
+            )
+            params = self._train(state, incremental)
+        self._commit(X, state, params, attributes, continuing, incremental)
         return self
 
     def _validate_fit_data(self, X, y, sample_weight, incremental, classes, continuing):
         """Step 1: every check of X, y and sample_weight, before any work."""
         # weights_ may have been set by hand (say, copied from PyTorch): then
         # the input is checked against their shapes when they are packed.
-        sequences, two_d = self._check_sequences(
+        sequences, two_d = self._check_input(
             X, reset=not (continuing and hasattr(self, "input_size_"))
         )
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target "
-                "y is None."
-            )
-        check_consistent_length(np.empty(len(sequences)), y)
-        sample_weight = self._check_sample_weight(sample_weight, len(sequences))
+        sample_weight = check_sample_weight(sample_weight, len(sequences))
+        data = self._fit_data(
+            sequences, y, sample_weight, incremental=incremental, classes=classes,
+            continuing=continuing,
+        )
         # Model dtype: float32 end to end for float32 input.
         if continuing:
             dtype = self.weights_["weight_out"].dtype
         else:
             dtype = np.dtype(np.float32 if sequences.dtype == np.float32 else np.float64)
-        pretraining = None
-        labelled = self._labelled(sequences, y, sample_weight, incremental, continuing)
-        if labelled is not None:
-            # every sequence (labelled or not) goes to pretraining; only the
-            # labelled ones to the estimator's own loss, targets and split
-            mask, y = labelled
-            pretraining = (sequences.astype(dtype), sample_weight.astype(dtype))
-            sequences = sequences.take(np.flatnonzero(mask))
-            y, sample_weight = y[mask], sample_weight[mask]
-        targets, n_outputs, sample_weight, target_attributes = self._validate_targets(
-            y, sample_weight, incremental, classes
-        )
-        data = _FitData(
-            sequences.astype(dtype),
-            targets,
-            sample_weight.astype(dtype),
-            n_outputs,
-            two_d,
-            target_attributes,
-        )
-        data.pretraining = pretraining
+        data.sequences = data.sequences.astype(dtype)
+        data.sample_weight = data.sample_weight.astype(dtype)
+        if isinstance(data.targets, np.ndarray) and data.targets.dtype.kind == "f":
+            data.targets = data.targets.astype(dtype, copy=False)  # regression
+        if data.pretraining is not None:
+            pretraining_sequences, pretraining_weight = data.pretraining
+            data.pretraining = (
+                pretraining_sequences.astype(dtype), pretraining_weight.astype(dtype)
+            )
+        data.two_d = two_d
         return data
 
-    def _labelled(self, sequences, y, sample_weight, incremental, continuing):
-        """Hook for pretraining: None (every sample is the estimator's), or
-        ``(mask, y)``: y as an array and which of its samples are labelled.
-        The other samples then serve `_pretrain` only, and every sample is
-        in ``data.pretraining``."""
-        return None
-
-    def _pretrain(self, network, layout, params, data, rng):
-        """Hook for pretraining: the initial parameters of a new fit (not a
-        continuing one) from the freshly initialized ``params``, and the
-        fitted attributes that describe what was done (a dict, set when the
-        fit commits). ``data.pretraining`` holds every sequence and its
-        sample weight when `_labelled` returned a mask, else None."""
-        return params, {}
-
-    def _prepare(self, data, incremental, continuing):
-        """Step 2: the parameters, optimizer, random state and history to train."""
+    def _prepare(self, data, incremental, continuing, map_directions):
+        """Step 2: the `_TrainingState` to train, and the fitted attributes
+        that describe how its parameters were made. What the estimator
+        keeps (optimizer, random state, averaged weights) is copied, not
+        taken, so that the estimator stays as it was until `_commit`."""
         dtype = data.sample_weight.dtype
-        network = self._make_network()
+        network = self._make_network(map_directions)
         layout = network.layout(data.sequences.input_size, data.n_outputs)
         first_call = not (incremental and hasattr(self, "_random_state"))
         # fit draws from random_state afresh; partial_fit goes on drawing.
-        rng = check_random_state(self.random_state) if first_call else self._random_state
+        rng = (
+            check_random_state(self.random_state)
+            if first_call else copy.deepcopy(self._random_state)
+        )
+        attributes = {}
+        average = self._weight_average(continuing)
         if continuing:
-            params = layout.pack(self.weights_, dtype)
+            params = self._continued_params(layout, dtype)
             history = _History(self)
         else:
-            params = network.init_params(layout, rng, dtype, data.sequences.one_hot)
+            params, attributes = self._initial_params(network, layout, rng, data)
             history = _History()
-            params, attributes = self._pretrain(network, layout, params, data, rng)
-            data.target_attributes.update(attributes)
         # partial_fit keeps the optimizer's state; fit (warm or not) starts anew.
-        optimizer = getattr(self, "_optimizer", None) if incremental else None
-        if optimizer is None or not continuing:
-            optimizer = self._make_optimizer()
-        return dtype, layout, params, optimizer, rng, history
+        previous = getattr(self, "_optimizer", None) if incremental and continuing else None
+        optimizer = self._make_optimizer(previous)
+        state = _TrainingState(
+            network, layout, params, optimizer, rng, history, data, average
+        )
+        return state, attributes
 
-    def _commit(self, X, data, layout, params, optimizer, rng, history, continuing,
-                incremental):
+    def _continued_params(self, layout, dtype):
+        """The flat parameters a continuing fit starts from: the trained
+        (not the averaged) ones where the fit before averaged, else
+        ``weights_`` (which may have been set by hand)."""
+        trained = getattr(self, "_trained_params", None)
+        if trained is not None and trained.size == layout.size:
+            return trained.astype(dtype, copy=True)
+        return layout.pack(self.weights_, dtype)
+
+    def _weight_average(self, continuing):
+        """The `WeightAverage` of this fit (None without averaging): the
+        previous fit's, copied, when continuing."""
+        if self.average is False or self.average is None:
+            return None
+        previous = getattr(self, "_average_state", None)
+        if continuing and previous is not None:
+            return copy.deepcopy(previous)
+        return WeightAverage()
+
+    def _averaging_now(self, state):
+        """Whether the update just made joins the average (`average`)."""
+        average = self.average
+        if isinstance(average, (bool, np.bool_)):
+            return bool(average)
+        if isinstance(average, Integral):  # samples seen, as SGDClassifier
+            return state.samples >= average
+        # a fraction of max_iter epochs, after which averaging starts
+        return state.history.n_iter >= math.ceil(average * self.max_iter)
+
+    def _commit(self, X, state, params, attributes, continuing, incremental):
         """Step 4: only now, with training done, does the estimator change."""
+        data = state.data
         if not continuing or not incremental:
-            if data.two_d:
-                validate_data(self, X, reset=True, skip_check_array=True)
-            else:
-                for attribute in ("n_features_in_", "feature_names_in_"):
-                    if hasattr(self, attribute):
-                        delattr(self, attribute)
-        for name, value in data.target_attributes.items():
+            set_table_attributes(self, X, data.two_d)
+        for name, value in {**data.target_attributes, **attributes}.items():
             setattr(self, name, value)
         self.input_size_ = data.sequences.input_size
-        self.weights_ = layout.views(params)
-        self._optimizer = optimizer
-        self._random_state = rng
-        history.commit(self)
+        if state.average is not None and state.average.count:
+            self.weights_ = state.layout.views(state.average.mean)
+            self._trained_params = params
+        else:
+            self.weights_ = state.layout.views(params)
+            self._trained_params = None
+        self._average_state = state.average
+        self._optimizer = state.optimizer
+        self._random_state = state.rng
+        self._fitted_architecture = {
+            name: getattr(self, name) for name in self._architecture
+        }
+        state.history.commit(self)
 
     def _make_network(self, map_directions=map):
         return RecurrentNetwork(
             cell=self.cell,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            pooling=self.pooling,
             nonlinearity=self.nonlinearity,
             dropout=self.dropout,
             input_dropout=self.input_dropout,
             embedding_size=self.embedding_size,
             output=self._output,
             map_directions=map_directions,
+            **self._network_options(),
         )
 
-    def _make_optimizer(self):
+    def _make_optimizer(self, previous=None):
+        """The solver's optimizer, with today's parameters; continuing from
+        a copy of the state of ``previous`` (partial_fit) when it is of the
+        same kind."""
         if self.solver == "sgd":
-            return SGDOptimizer(
+            optimizer = SGDOptimizer(
                 self.learning_rate, self.momentum, self.nesterovs_momentum
             )
-        if self.solver == "adagrad":
-            return AdagradOptimizer(self.learning_rate, self.epsilon)
-        if self.solver in ("adam", "lazy_adam"):
-            return AdamOptimizer(
+        elif self.solver == "adagrad":
+            optimizer = AdagradOptimizer(self.learning_rate, self.epsilon)
+        else:
+            optimizer = AdamOptimizer(
                 self.learning_rate, self.beta_1, self.beta_2, self.epsilon,
                 lazy=self.solver == "lazy_adam",
             )
-        return None
+        if type(previous) is type(optimizer) and previous.state == optimizer.state:
+            optimizer.t = previous.t
+            for name in optimizer.state:
+                value = getattr(previous, name)
+                setattr(optimizer, name, None if value is None else value.copy())
+        return optimizer
 
     def _split_validation(self, data, rng):
         """Indices of the training and the held-out part (early stopping)."""
@@ -525,44 +557,41 @@ class BaseRNN(BaseEstimator):
             )
         return min(self.batch_size, n_train)
 
-    def _fit_stochastic(
-        self, network, layout, params, optimizer, data, rng, incremental, history
-    ):
-        """Step 3 for 'sgd', 'adagrad' and 'adam': minibatch epochs (each
-        `_train_epoch`), early stopping and the convergence test."""
-        sequences = data.sequences
+    def _fit_stochastic(self, state, incremental):
+        """Step 3 for the stochastic solvers: minibatch epochs (each
+        `_train_epoch`), early stopping and the convergence test. Returns
+        the final flat parameters (the trained ones; the average, if any,
+        is in ``state.average``)."""
+        data, history, params = state.data, state.history, state.params
         early_stopping = self.early_stopping  # never with partial_fit
         if early_stopping:
-            train, validation = self._split_validation(data, rng)
+            train, validation = self._split_validation(data, state.rng)
             history.validation_scores = []
             history.best_validation_score = -np.inf
             history.best_loss = None
-            best_params = params.copy()
+            best = (params.copy(), copy.deepcopy(state.average))
         else:
-            train = np.arange(len(sequences))
+            train = np.arange(len(data.sequences))
             if not incremental:
                 history.validation_scores = None
                 history.best_validation_score = None
-        batch_size = self._training_batch_size(len(train), incremental)
-        views = layout.views(params)
-        grads = np.zeros_like(params)
-        grad_views = layout.views(grads)
+        state.batch_size = self._training_batch_size(len(train), incremental)
         # One-hot input: the embedding's gradient is kept as the rows of the
         # batch's tokens, where the optimizer's update of those rows alone is
         # the dense update exactly (plain SGD or Adagrad, no penalty), or is
         # what was asked for (lazy Adam, whose penalty is on those rows too).
-        row_sparse = None
-        updates = optimizer.sparse_updates
-        if sequences.one_hot and (
+        updates = state.optimizer.sparse_updates
+        if data.sequences.one_hot and (
             updates == "lazy" or (updates == "exact" and not self.alpha)
         ):
-            row_sparse = RowSparseGradient(layout.size, network.sparse_blocks(layout))
+            state.row_sparse = RowSparseGradient(
+                state.layout.size, state.network.sparse_blocks(state.layout)
+            )
         best_loss = np.inf if history.best_loss is None else history.best_loss
         # Dropout noise is keyed by sequence content and epoch, not drawn in
         # batch order, so sample_weight=k equals k copies even with dropout.
         if not incremental or history.noise_seed is None:
-            history.noise_seed = int(rng.randint(2**31 - 1))
-        noise_seed = history.noise_seed
+            history.noise_seed = int(state.rng.randint(2**31 - 1))
         keys = self._dropout_keys(data) if self.dropout or self.input_dropout else None
         no_improvement = 0
         epochs = 1 if incremental else self.max_iter
@@ -571,14 +600,15 @@ class BaseRNN(BaseEstimator):
         last_epoch = history.n_iter + epochs  # shown as "Epoch k/last"
         for _ in range(epochs):
             start_time = time.time()
-            order = rng.permutation(train) if self.shuffle else train
-            noise = None if keys is None else DropoutNoise(
-                keys, noise_seed * 1_000_003 + history.n_iter
+            order = state.rng.permutation(train) if self.shuffle else train
+            state.noise = None if keys is None else DropoutNoise(
+                keys, history.noise_seed * 1_000_003 + history.n_iter
             )
-            epoch_loss = self._train_epoch(
-                network, views, grad_views, params, grads, optimizer, data, order,
-                batch_size, noise, row_sparse, rng, history,
-            )
+            epoch_loss = self._train_epoch(state, order)
+            if not all_finite(params):
+                raise diverged(
+                    f"the weights became NaN or infinite in epoch {history.n_iter + 1}"
+                )
             history.n_iter += 1
             history.t += len(order)
             history.loss_curve.append(epoch_loss)
@@ -587,7 +617,8 @@ class BaseRNN(BaseEstimator):
                 message += f"/{last_epoch}"
             message += f", loss = {epoch_loss:.8f}"
             if early_stopping:
-                score = self._held_out_score(network, views, data, validation)
+                views = state.layout.views(state.predicting_params())
+                score = self._held_out_score(state, views, validation)
                 history.validation_scores.append(score)
                 message += f", validation score = {score:.6f}"
                 if score < history.best_validation_score + self.tol:
@@ -596,7 +627,7 @@ class BaseRNN(BaseEstimator):
                     no_improvement = 0
                 if score > history.best_validation_score:
                     history.best_validation_score = score
-                    best_params[...] = params
+                    best = (params.copy(), copy.deepcopy(state.average))
             else:
                 if epoch_loss > best_loss - self.tol:
                     no_improvement += 1
@@ -626,166 +657,69 @@ class BaseRNN(BaseEstimator):
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
-        return best_params if early_stopping else params
+        if early_stopping:
+            params[...], state.average = best
+        return params
 
-    def _train_epoch(
-        self, network, views, grad_views, params, grads, optimizer, data, order,
-        batch_size, noise, row_sparse, rng, history,
-    ):
-        """One epoch of minibatch steps over the sequences in ``order``;
-        returns the epoch's (sample-weighted mean) training loss."""
-        sequences, targets, sample_weight = (
-            data.sequences, data.targets, data.sample_weight
-        )
-        if self.bucket_batches > 1:
-            order = length_buckets(
-                order, sequences.lengths, batch_size, self.bucket_batches,
-                rng if self.shuffle else None,
-            )
-        total_loss = 0.0
-        for start in range(0, len(order), batch_size):
-            batch = pack(sequences, order[start : start + batch_size])
-            weight = sample_weight[batch.order]
-            weight_sum = float(weight.sum())
-            if weight_sum == 0:
-                continue
-            loss = network.loss_and_gradient(
-                views, grad_views, batch, targets[batch.order], weight,
-                self.alpha, noise, row_sparse,
-            )
-            loss = self._step(
-                params, grads, optimizer, loss, weight_sum, row_sparse, history,
-                network.map_directions,
-            )
-            total_loss += loss * weight_sum
-        return total_loss / float(sample_weight[order].sum())
-
-    def _step(self, params, grads, optimizer, loss, weight_sum, row_sparse, history,
-              map_parts=map):
-        """The update after a minibatch's `loss_and_gradient`: the penalty of
-        row-sparse rows, the divergence check, clipping, the optimizer step
-        (its halves through ``map_parts``: the threads of the fit, if any).
-        Returns the minibatch's loss (with that penalty)."""
+    def _step(self, state, loss, weight_sum, n_samples):
+        """The update after a minibatch's `loss_and_gradient` (into
+        ``state.grads``): the penalty of row-sparse rows, the divergence
+        check, clipping, the optimizer step (its halves in the fit's
+        threads, if any) and the average. Returns the minibatch's loss
+        (with that penalty)."""
+        params, grads, row_sparse = state.params, state.grads, state.row_sparse
         if row_sparse is not None and self.alpha:
             loss += row_sparse.add_penalty(params, self.alpha / weight_sum)
         if not np.isfinite(loss) or not all_finite(grads, row_sparse):
-            raise FloatingPointError(
-                f"The training loss became {loss} in epoch "
-                f"{history.n_iter + 1}: training diverged. Lower "
-                "learning_rate, set max_grad_norm to clip the gradient, "
-                "or scale the input."
+            what = (
+                f"the training loss became {loss}"
+                if not np.isfinite(loss) else "the gradient became NaN or infinite"
             )
+            raise diverged(f"{what} in epoch {state.history.n_iter + 1}")
         clip_grad_norm(grads, self.max_grad_norm, row_sparse)
-        optimizer.update_params(params, grads, row_sparse, map_parts)
+        state.optimizer.update_params(
+            params, grads, row_sparse, state.network.map_directions
+        )
+        state.samples += n_samples
+        if state.average is not None and self._averaging_now(state):
+            state.average.update(params)
         return loss
 
     def _dropout_keys(self, data):
         """Content keys of what a minibatch packs (`DropoutNoise`)."""
         return data.sequences.keys()
 
-    def _held_out_score(self, network, views, data, validation):
-        """Score of the held-out sequences ``validation`` (early stopping)."""
-        output = _inference.predict(network, views, data.sequences, validation)
-        return self._validation_score(
-            data.targets[validation], output, data.sample_weight[validation]
-        )
-
-    def _fit_lbfgs(self, network, layout, params, data, history):
-        """Step 3 for 'lbfgs': full-batch L-BFGS-B from SciPy."""
-        views = layout.views(params)
-        grads = np.zeros_like(params)
-        grad_views = layout.views(grads)
-        batch = pack(data.sequences, np.arange(len(data.sequences)))
-        targets = data.targets[batch.order]
-        weight = data.sample_weight[batch.order]
-
-        def loss_and_gradient(x):
-            params[...] = x
-            loss = network.loss_and_gradient(
-                views, grad_views, batch, targets, weight, self.alpha
-            )
-            if not np.isfinite(loss):
-                raise FloatingPointError(
-                    f"The training loss became {loss}: L-BFGS diverged. Scale "
-                    "the input or raise alpha."
-                )
-            return loss, grads.astype(np.float64)
-
-        curve = history.loss_curve
-
-        def record(intermediate_result):
-            curve.append(float(intermediate_result.fun))
-            if self.verbose:
-                print(f"Iteration {len(curve)}, loss = {curve[-1]:.8f}")
-
-        result = scipy.optimize.minimize(
-            loss_and_gradient,
-            params.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            callback=record,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
-        )
-        if result.status != 0:
-            warnings.warn(
-                "lbfgs failed to converge after "
-                f"{result.nit} iterations ({result.message}). Increase max_iter "
-                "or max_fun, or scale the input.",
-                ConvergenceWarning,
-            )
-        params[...] = result.x
-        history.n_iter += result.nit
-        history.t += len(data.sequences) * result.nit
-        loss = float(result.fun)
-        if not curve or curve[-1] != loss:
-            curve.append(loss)
-        history.best_loss = min(curve)
-        history.validation_scores = None
-        history.best_validation_score = None
-        return params
-
     # ------------------------------------------------------------------
-    # Prediction and inspection
+    # Prediction
     # ------------------------------------------------------------------
+
+    def _check_architecture(self):
+        """Refuse to go on with ``weights_`` made by another architecture:
+        a parameter that shapes the network changed since fit."""
+        fitted = getattr(self, "_fitted_architecture", None)
+        if fitted is None:  # weights_ set by hand: their shapes are checked
+            return
+        changed = [
+            name for name in self._architecture
+            if name in fitted and getattr(self, name) != fitted[name]
+            and not (name == "nonlinearity" and self.cell != "rnn")
+        ]
+        if changed:
+            what = ", ".join(
+                f"{name}={fitted[name]!r} to {getattr(self, name)!r}" for name in changed
+            )
+            raise ValueError(
+                f"{type(self).__name__} was fitted with another architecture: "
+                f"{what} since fit, so weights_ no longer fit the network. Set "
+                "the fitted value back, or fit again."
+            )
 
     def _validated(self, X):
         """X as fitted `Sequences` in the model's dtype (for prediction)."""
         check_is_fitted(self)
-        sequences, _ = self._check_sequences(X, reset=False)
+        self._check_architecture()
+        sequences, _ = self._check_input(X, reset=False)
         return sequences.astype(self.weights_["weight_out"].dtype)
-
-    def _predict_output(self, X):
-        """The network's output for X: probabilities or values."""
-        return _inference.predict(*fitted_network(self, X))
-
-    def hidden_states(self, X, layer=-1):
-        """The hidden states the network computes while reading each sequence.
-
-        Parameters
-        ----------
-        X : array-like, list of arrays, or OneHotSequences
-            Sequences, as for `fit`.
-        layer : int, default=-1
-            Which recurrent layer (negative counts from the last).
-
-        Returns
-        -------
-        states : list of ndarray of shape (length_i, hidden_size * directions)
-            One array per sequence, step by step, no padding; with
-            ``bidirectional=True`` the forward direction's units come first,
-            and row t of the backward half is the state after reading steps
-            t .. length_i - 1.
-        """
-        network, params, sequences = fitted_network(self, X)
-        if not isinstance(layer, Integral) or not (
-            -self.num_layers <= layer < self.num_layers
-        ):
-            raise ValueError(
-                f"layer={layer!r} is not a layer of a network with "
-                f"num_layers={self.num_layers}; use an int in "
-                f"[{-self.num_layers}, {self.num_layers - 1}]."
-            )
-        return _inference.hidden_states(network, params, sequences, layer)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

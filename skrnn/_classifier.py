@@ -1,112 +1,34 @@
 """RNNClassifier: the scikit-learn classifier around `RecurrentNetwork`.
 
-The shared training skeleton lives in `_base.py`; this module holds what is
-particular to classification: labels and classes, class weights, and
-probabilities.
+The shared training skeleton lives in `_base.py` and `_sequence_to_one.py`,
+pretraining in `_pretraining.py`; this module holds what is particular to
+classification: labels and classes, class weights, and probabilities.
 """
 
-import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
-from sklearn.base import ClassifierMixin, _fit_context, clone
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
-from ._base import BaseRNN, _stochastic
+from . import _pretraining
+from ._base import Count, _FitData, _stochastic
 from ._language_model import RNNLanguageModel
-from ._one_hot_sequences import OneHotSequences
-
-# the parameters a language model given as ``pretraining`` must share with
-# the classifier (they make the layers it hands over)
-ARCHITECTURE = ("cell", "hidden_size", "num_layers", "embedding_size", "nonlinearity")
-
-# the parameters an int ``pretraining`` hands to its language models
-SHARED_WITH_LANGUAGE_MODEL = ARCHITECTURE + (
-    "dropout", "input_dropout", "solver", "learning_rate", "momentum",
-    "nesterovs_momentum", "beta_1", "beta_2", "epsilon", "alpha",
-    "max_grad_norm", "batch_size", "shuffle", "verbose",
-)
+from ._sequence_to_one import BaseSequenceToOne
 
 
 def _partial_fit_available(estimator):
     """`available_if` condition of ``partial_fit``."""
-    _stochastic(estimator)
-    if estimator.pretraining is not None:
-        raise AttributeError(
-            "partial_fit is not available with pretraining="
-            f"{estimator.pretraining!r}: pretraining trains a language model on "
-            "the whole training data before the classifier's first epoch, "
-            "which a chunk at a time cannot do. fit with pretraining, then "
-            "set_params(pretraining=None) to go on with partial_fit."
-        )
-    return True
+    return _stochastic(estimator) and _pretraining.partial_fit_available(estimator)
 
 
-def reversed_sequences(X):
-    """The `OneHotSequences` X with each sequence's tokens in reverse order
-    (what the backward direction of a bidirectional layer reads)."""
-    lengths = np.diff(X.offsets)
-    sequence = np.repeat(np.arange(len(lengths)), lengths)
-    index = np.arange(len(X.ids))
-    source = X.offsets[sequence] + X.offsets[sequence + 1] - 1 - index
-    return OneHotSequences(
-        np.asarray(X.ids)[source], X.offsets, X.n_token_slots, dtype=X.dtype
-    )
-
-
-def pretrained_weights(forward, backward=None, *, num_layers, bidirectional):
-    """The classifier's parameters that language models initialise.
-
-    Parameters
-    ----------
-    forward : dict of str -> ndarray
-        ``weights_`` of a language model read forwards.
-    backward : dict of str -> ndarray or None
-        ``weights_`` of a language model read on reversed sequences, for the
-        ``_reverse`` direction of a bidirectional classifier; None leaves
-        that direction as it was initialized.
-    num_layers : int
-        The classifier's (and the language models') layers.
-    bidirectional : bool
-        Whether the classifier is bidirectional.
-
-    Returns
-    -------
-    weights : dict of str -> ndarray
-        Names of the classifier's ``weights_`` to the arrays they start from.
-        Unidirectional: every recurrent layer and the embedding, under the
-        same names. Bidirectional: layer 0 only (``weight_ih_l0`` ... from
-        ``forward``, ``weight_ih_l0_reverse`` ... from ``backward``), since
-        deeper layers of a bidirectional stack read both directions (2H
-        inputs) where a language model's read H; and the embedding, which
-        both directions share: the mean of the two models' embeddings when
-        both are given (they start from the same draw, so each direction's
-        layer reads close to what it was trained on), else the forward one.
-        The output layer (``weight_out``, ``bias_out``) is never taken.
-    """
-    layers = 1 if bidirectional else num_layers
-    weights = {}
-    for k in range(layers):
-        for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            weights[f"{kind}_l{k}"] = forward[f"{kind}_l{k}"]
-            if bidirectional and backward is not None:
-                weights[f"{kind}_l{k}_reverse"] = backward[f"{kind}_l{k}"]
-    if "weight_embedding" in forward:
-        embedding = forward["weight_embedding"]
-        if bidirectional and backward is not None:
-            embedding = (embedding + backward["weight_embedding"]) / 2
-        weights["weight_embedding"] = embedding
-    return weights
-
-
-class RNNClassifier(ClassifierMixin, BaseRNN):
+class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
     """Recurrent neural network classifier, trained by backpropagation through time.
 
     Reads each sequence step by step, carrying a hidden state
@@ -403,10 +325,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     _output = "softmax"
 
     _parameter_constraints: dict = {
-        **BaseRNN._parameter_constraints,
+        **BaseSequenceToOne._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "pretraining": [None, Interval(Integral, 1, None, closed="left"),
-                        RNNLanguageModel],
+        "pretraining": [None, Count(1), RNNLanguageModel],
     }
 
     def __init__(
@@ -432,6 +353,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         max_grad_norm=None,
         batch_size="auto",
         bucket_batches=1,
+        average=False,
         max_iter=100,
         tol=1e-4,
         n_iter_no_change=10,
@@ -466,6 +388,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             max_grad_norm=max_grad_norm,
             batch_size=batch_size,
             bucket_batches=bucket_batches,
+            average=average,
             max_iter=max_iter,
             tol=tol,
             n_iter_no_change=n_iter_no_change,
@@ -536,144 +459,55 @@ n_features), list of arrays, or OneHotSequences
                 "them as a dict."
             )
 
-    # ------------------------------------------------------------------
-    # Pretraining (the glue: which data, which model, which weights)
-    # ------------------------------------------------------------------
-
-    def _labelled(self, sequences, y, sample_weight, incremental, continuing):
-        """With ``pretraining`` set: y as an array and its labelled samples
-        (y != -1); every check of the pretraining options, before any work."""
-        if self.pretraining is None:
-            return None
-        if not sequences.one_hot:
+    def _fit_data(self, sequences, y, sample_weight, *, incremental, classes,
+                  continuing):
+        if y is None:
             raise ValueError(
-                f"pretraining={self.pretraining!r} needs token sequences (the "
-                "OneHotSequences of OneHotSequenceTransformer): it trains a "
-                "language model, which predicts the next token, and X holds "
-                "numeric sequences. Set pretraining=None."
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None."
             )
+        check_consistent_length(np.empty(len(sequences)), y)
+        pretraining = None
+        if self.pretraining is not None:
+            # every sequence (labelled or not) goes to pretraining; only the
+            # labelled ones to the classification loss, classes and split
+            mask, y = _pretraining.labelled_samples(
+                self, sequences, y, sample_weight, continuing
+            )
+            pretraining = (sequences, sample_weight)
+            sequences = sequences.take(np.flatnonzero(mask))
+            y, sample_weight = y[mask], sample_weight[mask]
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         y = column_or_1d(y, warn=True)
-        if y.dtype.kind in "iuf":
-            unlabelled = y == -1
-        elif y.dtype.kind == "O":
-            unlabelled = np.array(
-                [isinstance(v, (Integral, Real)) and not isinstance(v, bool)
-                 and v == -1 for v in y],
-                dtype=bool,
-            )
-        else:
-            unlabelled = np.zeros(len(y), dtype=bool)
-        labelled = ~unlabelled
-        if not labelled.any():
-            raise ValueError(
-                f"Every sample is unlabelled (y == -1). {type(self).__name__} "
-                "needs labelled samples of at least 2 classes; with pretraining, "
-                "y == -1 marks the samples that only the language model reads."
-            )
-        if not (sample_weight[labelled] > 0).any():
-            raise ValueError(
-                f"Every labelled sample (y != -1) has sample_weight 0; "
-                f"{type(self).__name__} needs labelled samples of at least 2 "
-                "classes with positive sample_weight."
-            )
-        if not continuing:
-            self._check_pretraining_model(sequences.input_size)
-        return labelled, y
-
-    def _check_pretraining_model(self, input_size):
-        """A language model given as ``pretraining`` must fit this classifier."""
-        lm = self.pretraining
-        if not isinstance(lm, RNNLanguageModel):
-            return
-        for name in ARCHITECTURE:
-            if name == "nonlinearity" and self.cell != "rnn":
-                continue
-            if getattr(lm, name) != getattr(self, name):
-                raise ValueError(
-                    f"The language model given as pretraining has {name}="
-                    f"{getattr(lm, name)!r}, but the classifier has {name}="
-                    f"{getattr(self, name)!r}: its layers can only initialise "
-                    f"a classifier of the same {', '.join(ARCHITECTURE[:-1])} "
-                    "(and nonlinearity for cell='rnn')."
-                )
-        if hasattr(lm, "weights_") and lm.input_size_ != input_size:
-            raise ValueError(
-                f"The fitted language model given as pretraining was fitted on "
-                f"{lm.input_size_} token slots (input_size_), but X has "
-                f"{input_size}: both must come from the same "
-                "OneHotSequenceTransformer. Fit the transformer on the "
-                "labelled and unlabelled sentences together, or give an "
-                "unfitted RNNLanguageModel to train on X."
-            )
-
-    def _language_models(self, rng):
-        """The unfitted language model(s) an int or an unfitted
-        ``pretraining`` trains, forward first (one per direction)."""
-        if isinstance(self.pretraining, RNNLanguageModel):
-            lm = clone(self.pretraining)
-        else:
-            # one seed for both directions: the two models start from the
-            # same draw (the same embedding, which they then share)
-            lm = RNNLanguageModel(
-                **{name: getattr(self, name) for name in SHARED_WITH_LANGUAGE_MODEL},
-                max_iter=self.pretraining,
-                random_state=int(rng.randint(2**31 - 1)),
-            )
-            if self.solver == "lbfgs":  # not a language model's solver
-                lm.set_params(solver="adam", learning_rate=0.001)
-        return [lm, clone(lm)] if self.bidirectional else [lm]
-
-    def _pretrain(self, network, layout, params, data, rng):
-        """The initial parameters of a new fit: ``params`` with the recurrent
-        layers and embedding of the language model(s) (`pretrained_weights`),
-        and ``pretraining_loss_``."""
-        if data.pretraining is None:
-            return params, {"pretraining_loss_": None}
-        if hasattr(self.pretraining, "weights_"):  # fitted: used as it is
-            models = [self.pretraining]
-        else:
-            sequences, sample_weight = data.pretraining
-            X = OneHotSequences(
-                sequences.values, sequences.offsets, sequences.input_size,
-                dtype=sequences.dtype,
-            )
-            models = self._language_models(rng)
-            with warnings.catch_warnings():
-                if not isinstance(self.pretraining, RNNLanguageModel):
-                    # an int is a number of epochs, not a convergence criterion
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                for i, lm in enumerate(models):
-                    lm.fit(X if i == 0 else reversed_sequences(X),
-                           sample_weight=sample_weight)
-        weights = pretrained_weights(
-            models[0].weights_,
-            models[1].weights_ if len(models) > 1 else None,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-        )
-        views = layout.views(params)
-        for name, value in weights.items():
-            views[name][...] = value
-        return params, {"pretraining_loss_": [float(lm.loss_) for lm in models]}
-
-    def _validate_targets(self, y, sample_weight, incremental, classes):
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-        y = column_or_1d(y, warn=True)
+        _check_label_types(y)
         check_classification_targets(y)
         all_classes = self._fit_classes(y, incremental, classes)
         y_index = LabelEncoder().fit(all_classes).transform(y)
-        if not incremental:
-            weighted = np.unique(y_index[sample_weight > 0])
-            if len(weighted) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes "
-                    "with positive sample_weight, but only the class "
-                    f"{all_classes[weighted[0]]!r} has any."
-                )
         if self.class_weight is not None:
             sample_weight = sample_weight * self._class_weights(all_classes, y_index)
-        return y_index, len(all_classes), sample_weight, {"classes_": all_classes}
+        weighted = np.unique(y_index[sample_weight > 0])
+        if not len(weighted):
+            raise ValueError(
+                "Every sample has weight 0 once class_weight multiplies the "
+                "sample weights; give some class a positive weight."
+            )
+        if not incremental and len(weighted) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes "
+                "with positive sample_weight, but only the class "
+                f"{all_classes[weighted[0]]!r} has any."
+            )
+        return _FitData(
+            sequences, y_index, sample_weight, len(all_classes),
+            {"classes_": all_classes}, pretraining,
+        )
+
+    def _initial_params(self, network, layout, rng, data):
+        params, attributes = super()._initial_params(network, layout, rng, data)
+        if self.pretraining is None:
+            return params, {**attributes, "pretraining_loss_": None}
+        params, pretrained = _pretraining.pretrain(self, layout, params, data, rng)
+        return params, {**attributes, **pretrained}
 
     def _fit_classes(self, y, incremental, classes):
         """The classes of this fit, checked against y and any previous fit."""
@@ -683,7 +517,9 @@ n_features), list of arrays, or OneHotSequences
                     "classes must be passed on the first call to partial_fit: "
                     "every class that will ever appear in y."
                 )
-            all_classes = np.unique(np.asarray(classes))
+            classes = np.asarray(classes)
+            _check_label_types(classes, "classes")
+            all_classes = np.unique(classes)
         elif incremental:
             all_classes = self.classes_
             if classes is not None and not np.array_equal(
@@ -722,17 +558,26 @@ n_features), list of arrays, or OneHotSequences
             per_class = compute_class_weight(
                 "balanced", classes=np.arange(len(all_classes)), y=y_index
             )
-        else:
-            unknown = set(self.class_weight) - set(all_classes.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight names classes {sorted(unknown, key=str)} "
-                    f"that are not in the data's classes {list(all_classes)}."
-                )
-            per_class = np.array(
-                [self.class_weight.get(c, 1.0) for c in all_classes.tolist()],
-                dtype=np.float64,
+            return per_class[y_index]
+        unknown = set(self.class_weight) - set(all_classes.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight names classes {sorted(unknown, key=str)} "
+                f"that are not in the data's classes {list(all_classes)}."
             )
+        for label, weight in self.class_weight.items():
+            if (
+                not isinstance(weight, Real) or isinstance(weight, bool)
+                or not np.isfinite(weight) or weight < 0
+            ):
+                raise ValueError(
+                    f"class_weight[{label!r}] = {weight!r}: a class weight must "
+                    "be a finite number >= 0."
+                )
+        per_class = np.array(
+            [self.class_weight.get(c, 1.0) for c in all_classes.tolist()],
+            dtype=np.float64,
+        )
         return per_class[y_index]
 
     def _validation_score(self, targets, output, sample_weight):
@@ -787,3 +632,17 @@ n_features), list of arrays, or OneHotSequences
         """
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
+
+
+def _check_label_types(y, name="y"):
+    """Refuse labels of mixed types (strings beside numbers), which have no
+    order to sort the classes by, with scikit-learn's words."""
+    if y.dtype.kind != "O" or not len(y):
+        return
+    kinds = {"string" if isinstance(v, (str, bytes)) else "number" for v in y.tolist()}
+    if len(kinds) > 1:
+        raise ValueError(
+            f"Mix of label input types (string and number) in {name}: classes "
+            "must be all strings or all numbers; convert them, say with "
+            f"{name}.astype(str)."
+        )

@@ -24,36 +24,22 @@ it equal to reading each sequence whole.
 """
 
 import numbers
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
-import scipy.sparse
 from sklearn.base import DensityMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseRNN, _FitData
-from ._network import RecurrentNetwork, sample_token
+from ._base import BaseRNN, Count, _FitData
+from ._network import sample_token
 from ._one_hot_sequences import OneHotSequences, _ranges
-from ._sequences import PackedBatch, Sequences, from_one_hot, is_text, pack
+from ._sequences import PackedBatch, Sequences, is_text, pack
+from ._validation import check_layer, check_sample_weight, check_sequences
 
 # Prediction keeps a chunk's widest per-row array (the logits, n_tokens wide,
 # or the gates) within this many elements: 2**22 is 32 MiB in float64.
 INFERENCE_ELEMENTS = 2**22
-
-TEXT_ERROR = (
-    "{name} takes token sequences, but got text ({what}). Put "
-    "OneHotSequenceTransformer in front of it to turn text into token "
-    "sequences: make_pipeline(OneHotSequenceTransformer(analyzer='char'), "
-    "{name}()) for a character model, or the default analyzer='word' for words."
-)
-
-ACCEPTED = (
-    "the OneHotSequences of OneHotSequenceTransformer, or a 2-D array "
-    "(n_samples, n_steps) of integer token ids (for ragged token ids, build "
-    "OneHotSequences(ids, offsets, n_token_slots))"
-)
 
 
 # scikit-learn's estimator checks that cannot apply to a model of token ids,
@@ -447,14 +433,17 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
 
     _output = "next_token"
 
+    _input_kind = "tokens"
+    _text_advice = (
+        "Put OneHotSequenceTransformer in front of it to turn text into token "
+        "sequences: make_pipeline(OneHotSequenceTransformer(analyzer='char'), "
+        "{name}()) for a character model, or the default analyzer='word' for "
+        "words."
+    )
+
     _parameter_constraints: dict = {
-        **{
-            name: constraint
-            for name, constraint in BaseRNN._parameter_constraints.items()
-            if name not in ("pooling", "bucket_batches", "max_fun")
-        },
-        "solver": [StrOptions({"sgd", "adagrad", "adam", "lazy_adam"})],
-        "bptt_steps": [Interval(Integral, 1, None, closed="left")],
+        **BaseRNN._parameter_constraints,
+        "bptt_steps": [Count(1)],
     }
 
     def __init__(
@@ -479,6 +468,7 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         alpha=1e-4,
         max_grad_norm=None,
         batch_size="auto",
+        average=False,
         max_iter=100,
         tol=1e-4,
         n_iter_no_change=10,
@@ -489,36 +479,37 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         verbose=False,
         warm_start=False,
     ):
-        # BaseRNN.__init__ also sets the classifier's pooling, bucket_batches
-        # and max_fun, which are not parameters here.
-        self.hidden_size = hidden_size
-        self.cell = cell
-        self.nonlinearity = nonlinearity
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.input_dropout = input_dropout
-        self.embedding_size = embedding_size
+        super().__init__(
+            hidden_size,
+            cell=cell,
+            nonlinearity=nonlinearity,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            embedding_size=embedding_size,
+            solver=solver,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            alpha=alpha,
+            max_grad_norm=max_grad_norm,
+            batch_size=batch_size,
+            average=average,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            shuffle=shuffle,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
         self.bptt_steps = bptt_steps
-        self.solver = solver
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.alpha = alpha
-        self.max_grad_norm = max_grad_norm
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
 
     # ------------------------------------------------------------------
     # Fitting
@@ -579,21 +570,28 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             )
         super()._check_fit_options(incremental)
 
-    def _validate_fit_data(self, X, y, sample_weight, incremental, classes, continuing):
-        """Step 1: every check of X and sample_weight, before any work."""
-        reset = not (continuing and hasattr(self, "input_size_"))
-        sequences, two_d = self._check_sequences(X, reset=reset)
-        sample_weight = self._check_sample_weight(sample_weight, len(sequences))
+    def _check_input(self, X, *, reset):
+        sequences, form, _ = check_sequences(X, self, reset=reset, kind="tokens")
+        if reset and form.two_d and form.shape[1] < 2:
+            raise ValueError(
+                f"X is a 2-D array of token ids with {form.shape[1]} feature(s) "
+                f"(steps): every sequence holds fewer than 2 tokens, and "
+                f"{type(self).__name__} learns from pairs of consecutive tokens."
+            )
+        return sequences, form.two_d
+
+    def _network_options(self):
+        return {"bidirectional": False}
+
+    def _fit_data(self, sequences, y, sample_weight, *, incremental, classes,
+                  continuing):
+        """The next tokens as targets: the `_Chunks` of the sequences' (token,
+        next token) pairs; and ``first_token_counts_``."""
         pairs = np.maximum(sequences.lengths - 1, 0)
         if not pairs.any():
-            where = (
-                "X is a 2-D array of token ids with 1 feature(s) (steps): every "
-                "sequence holds 1 token"
-                if two_d
-                else "every sequence of X holds fewer than 2 tokens"
-            )
             raise ValueError(
-                f"{where}, and {type(self).__name__} learns from pairs of "
+                "Every sequence of X holds fewer than 2 tokens, and "
+                f"{type(self).__name__} learns from pairs of "
                 "consecutive tokens: it needs at least one sequence of 2 tokens "
                 "or more (an empty text, or a text of one token, has nothing "
                 "to predict)."
@@ -617,51 +615,43 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             sequences.values[sequences.offsets[:-1][starts]],
             weights=sample_weight[starts], minlength=V,
         )
-        if incremental and hasattr(self, "first_token_counts_") and continuing:
+        if incremental and continuing and hasattr(self, "first_token_counts_"):
             first = first + self.first_token_counts_
-        if continuing:
-            dtype = self.weights_["weight_out"].dtype
-        else:
-            dtype = np.dtype(np.float32 if sequences.dtype == np.float32 else np.float64)
-        sequences = sequences.astype(dtype)
-        data = _FitData(
-            sequences, None, sample_weight.astype(dtype), V, two_d,
+        return _FitData(
+            sequences, _Chunks(sequences, self.bptt_steps), sample_weight, V,
             {"first_token_counts_": first},
         )
-        data.chunks = _Chunks(sequences, self.bptt_steps)
-        return data
 
     def _dropout_keys(self, data):
-        return data.chunks.keys()
+        return data.targets.keys()  # of the chunks, which minibatches pack
 
-    def _train_epoch(
-        self, network, views, grad_views, params, grads, optimizer, data, order,
-        batch_size, noise, row_sparse, rng, history,
-    ):
+    def _train_epoch(self, state, order):
         """One epoch of truncated BPTT: `_run_streams` over the chunks, one
         optimizer step per round. Returns the mean loss per token."""
-        chunks, sample_weight = data.chunks, data.sample_weight
+        network, data = state.network, state.data
+        chunks, sample_weight = data.targets, data.sample_weight
         order = order[sample_weight[order] > 0]  # nothing to learn from the others
         totals = {"loss": 0.0, "weight": 0.0}
 
         def run(batch, targets, positions, initial_state):
-            weight = sample_weight[chunks.sequence[batch.order]]
+            sequence = chunks.sequence[batch.order]
+            weight = sample_weight[sequence]
             token_weight = float(np.dot(weight, batch.lengths))
             loss, final_state, _ = network.loss_and_gradient(
-                views, grad_views, batch, targets, weight, self.alpha, noise,
-                row_sparse, initial_state=initial_state, return_state=True,
+                state.views, state.grad_views, batch, targets, weight, self.alpha,
+                state.noise, state.row_sparse, initial_state=initial_state,
+                return_state=True,
             )
-            loss = self._step(
-                params, grads, optimizer, loss, token_weight, row_sparse, history,
-                network.map_directions,
-            )
+            # the samples this step starts: the sequences of their first chunk
+            started = np.count_nonzero(chunks.first[sequence] == batch.order)
+            loss = self._step(state, loss, token_weight, started)
             totals["loss"] += loss * token_weight
             totals["weight"] += token_weight
             return final_state
 
-        dtype = data.sample_weight.dtype
+        dtype = sample_weight.dtype
         _run_streams(
-            chunks, order, batch_size, lambda n: network.zero_state(n, dtype), run
+            chunks, order, state.batch_size, lambda n: network.zero_state(n, dtype), run
         )
         if not totals["weight"] > 0:
             raise ValueError(
@@ -671,9 +661,10 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             )
         return totals["loss"] / totals["weight"]
 
-    def _held_out_score(self, network, views, data, validation):
+    def _held_out_score(self, state, params, validation):
+        data = state.data
         log_p, n_pairs = self._log_likelihoods(
-            network, views, data.sequences.take(validation)
+            state.network, params, data.sequences.take(validation)
         )
         weight = data.sample_weight[validation].astype(np.float64)
         tokens = np.dot(weight, n_pairs)
@@ -684,123 +675,6 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
                 "be scored; raise validation_fraction or give more sequences."
             )
         return float(np.dot(weight, log_p) / tokens)
-
-    def _make_network(self, map_directions=map):
-        return RecurrentNetwork(
-            cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=False,
-            nonlinearity=self.nonlinearity,
-            dropout=self.dropout,
-            input_dropout=self.input_dropout,
-            embedding_size=self.embedding_size,
-            output=self._output,
-            map_directions=map_directions,
-        )
-
-    # ------------------------------------------------------------------
-    # Input validation
-    # ------------------------------------------------------------------
-
-    def _check_sequences(self, X, *, reset):
-        """X as token `Sequences`, and whether it was a 2-D array (which
-        sets ``n_features_in_`` in fit)."""
-        name = type(self).__name__
-        if isinstance(X, OneHotSequences):
-            if not len(X):
-                raise ValueError(
-                    "X is empty: found 0 sequences, while a minimum of 1 is required."
-                )
-            sequences, two_d = from_one_hot(X), False
-        elif is_text(X):
-            what = "a string" if isinstance(X, (str, bytes)) else "strings"
-            raise TypeError(TEXT_ERROR.format(name=name, what=what))
-        elif scipy.sparse.issparse(X):
-            raise TypeError(f"{name} does not take a sparse matrix. It takes {ACCEPTED}.")
-        else:
-            sequences, two_d = self._token_array(X, reset), True
-        if not reset and sequences.input_size != self.input_size_:
-            raise ValueError(
-                f"X has {sequences.input_size} token slots, but {name} was "
-                f"fitted on {self.input_size_} (input_size_): transform new "
-                "text with the transformer the model was fitted with."
-            )
-        return sequences, two_d
-
-    def _token_array(self, X, reset):
-        """`Sequences` from a 2-D array of integer token ids."""
-        name = type(self).__name__
-        if isinstance(X, (list, tuple)) and not len(X):
-            raise ValueError(
-                "X is empty: found 0 sequences, while a minimum of 1 is required."
-            )
-        try:
-            array = check_array(
-                X, dtype=None, ensure_all_finite=False, allow_nd=True, input_name="X"
-            )
-        except ValueError as exc:
-            if "inhomogeneous" in str(exc) or "sequence" in str(exc):
-                raise ValueError(
-                    f"{name} could not read X as a 2-D array ({exc}). It takes "
-                    f"{ACCEPTED}."
-                ) from None
-            raise
-        if array.ndim != 2:
-            raise ValueError(
-                f"X has {array.ndim} dimensions (shape={array.shape}); {name} "
-                f"takes {ACCEPTED}."
-            )
-        if array.dtype.kind == "O":
-            try:
-                array = array.astype(np.float64)
-            except (TypeError, ValueError) as exc:
-                raise TypeError(
-                    f"X holds objects that are not token ids ({exc}); {name} "
-                    f"takes {ACCEPTED}."
-                ) from None
-        if array.dtype.kind == "f":
-            # whole numbers in a float array (as pandas makes of integer
-            # columns) are token ids; any other number is not
-            if not np.isfinite(array).all():
-                raise ValueError(
-                    "Input X contains NaN or infinity; token ids are integers "
-                    f"in [0, n_token_slots). {name} takes {ACCEPTED}."
-                )
-            fractional = array != np.round(array)
-            if fractional.any():
-                i, t = np.argwhere(fractional)[0]
-                raise ValueError(
-                    f"X holds numbers that are not token ids (X[{i}, {t}] = "
-                    f"{array[i, t]!r}, dtype {array.dtype}): {name} predicts "
-                    f"the next token, so it reads token sequences. It takes "
-                    f"{ACCEPTED}. For sequences of numbers, use RNNClassifier "
-                    "or RNNRegressor."
-                )
-        if array.dtype.kind not in "biuf":
-            raise TypeError(
-                f"X has dtype {array.dtype}; {name} takes {ACCEPTED}."
-            )
-        if not reset:
-            validate_data(self, X, reset=False, skip_check_array=True)
-        if array.size and array.min() < 0:
-            raise ValueError(
-                f"Negative values in data passed to {name}: X holds the token "
-                f"id {array.min()}, and token ids are in [0, n_token_slots)."
-            )
-        ids = array.astype(np.intp)
-        if reset:
-            input_size = int(ids.max()) + 1 if ids.size else 0
-        else:
-            input_size = self.input_size_
-            if ids.size and ids.max() >= input_size:
-                raise ValueError(
-                    f"X holds the token id {ids.max()}, but {name} was fitted on "
-                    f"ids 0 .. {input_size - 1} (input_size_ = {input_size})."
-                )
-        n, T = ids.shape
-        offsets = np.arange(n + 1, dtype=np.intp) * T
-        return Sequences(ids.ravel(), offsets, input_size, True, np.float64)
 
     # ------------------------------------------------------------------
     # Prediction: log-likelihood, hidden states, samples
@@ -883,7 +757,7 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             penalty), and ``-log(perplexity(X))``.
         """
         sequences = self._validated(X)
-        sample_weight = self._check_sample_weight(sample_weight, len(sequences))
+        sample_weight = check_sample_weight(sample_weight, len(sequences))
         log_p, n_pairs = self._log_likelihoods(
             self._make_network(), self.weights_, sequences
         )
@@ -933,14 +807,7 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             reading it whole.
         """
         sequences = self._validated(X)
-        if not isinstance(layer, Integral) or not (
-            -self.num_layers <= layer < self.num_layers
-        ):
-            raise ValueError(
-                f"layer={layer!r} is not a layer of a network with "
-                f"num_layers={self.num_layers}; use an int in "
-                f"[{-self.num_layers}, {self.num_layers - 1}]."
-            )
+        check_layer(layer, self.num_layers)
         network, params = self._make_network(), self.weights_
         flat = np.zeros(
             (len(sequences.values), self.hidden_size), dtype=params["weight_out"].dtype

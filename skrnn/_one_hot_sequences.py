@@ -271,6 +271,33 @@ class OneHotSequences:
             self.ids[positions], offsets, self.n_token_slots, self.dtype
         )
 
+    def reversed(self):
+        """The same sequences, each with its tokens in reverse order.
+
+        What the backward direction of a bidirectional layer reads; a
+        language model fitted on them predicts each token from the tokens
+        after it.
+
+        Returns
+        -------
+        OneHotSequences
+            A new container of the same lengths, token slots and dtype.
+
+        Examples
+        --------
+        >>> from skrnn import OneHotSequences
+        >>> X = OneHotSequences([0, 1, 2, 3, 4], offsets=[0, 2, 5], n_token_slots=5)
+        >>> X.reversed().ids
+        array([1, 0, 4, 3, 2])
+        """
+        lengths = self.lengths
+        sequence = np.repeat(np.arange(len(lengths)), lengths)
+        index = np.arange(len(self.ids))
+        source = self.offsets[sequence] + self.offsets[sequence + 1] - 1 - index
+        return OneHotSequences(
+            self.ids[source], self.offsets, self.n_token_slots, self.dtype
+        )
+
     def _contiguous(self, start, stop):
         """Sequences ``start:stop``, sharing this container's ids."""
         first, last = self.offsets[start], self.offsets[stop]

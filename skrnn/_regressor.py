@@ -1,6 +1,7 @@
 """RNNRegressor: the scikit-learn regressor around `RecurrentNetwork`.
 
-The shared training skeleton lives in `_base.py`, the identity output and its
+The shared training skeleton lives in `_base.py` and `_sequence_to_one.py`,
+the identity output and its
 halved squared error in `_network.py`; this module holds what is particular
 to regression: numeric targets, one or several outputs, and R².
 """
@@ -9,12 +10,13 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
-from ._base import BaseRNN, _stochastic
+from ._base import _FitData, _stochastic
+from ._sequence_to_one import BaseSequenceToOne
 
 
-class RNNRegressor(RegressorMixin, BaseRNN):
+class RNNRegressor(RegressorMixin, BaseSequenceToOne):
     """Recurrent neural network regressor, trained by backpropagation through time.
 
     Reads each sequence step by step, carrying a hidden state
@@ -279,6 +281,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         max_grad_norm=None,
         batch_size="auto",
         bucket_batches=1,
+        average=False,
         max_iter=100,
         tol=1e-4,
         n_iter_no_change=10,
@@ -311,6 +314,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             max_grad_norm=max_grad_norm,
             batch_size=batch_size,
             bucket_batches=bucket_batches,
+            average=average,
             max_iter=max_iter,
             tol=tol,
             n_iter_no_change=n_iter_no_change,
@@ -365,8 +369,12 @@ n_features), list of arrays, or OneHotSequences
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _validate_targets(self, y, sample_weight, incremental, classes):
+    def _fit_data(self, sequences, y, sample_weight, *, incremental, classes,
+                  continuing):
         name = type(self).__name__
+        if y is None:
+            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        check_consistent_length(np.empty(len(sequences)), y)
         y = check_array(
             y, ensure_2d=False, allow_nd=True, dtype=None,
             ensure_all_finite=False, ensure_min_samples=0, ensure_min_features=0,
@@ -412,22 +420,15 @@ n_features), list of arrays, or OneHotSequences
             )
         targets = y.reshape(len(y), -1)  # (n_samples, n_outputs) for the loss
         n_outputs = targets.shape[1]
-        continuing = hasattr(self, "n_outputs_") and (incremental or self.warm_start)
-        if continuing and n_outputs != self.n_outputs_:
+        if continuing and hasattr(self, "n_outputs_") and n_outputs != self.n_outputs_:
             raise ValueError(
                 f"y has {n_outputs} output(s), but {name} was fitted on "
                 f"{self.n_outputs_}. partial_fit and warm_start need the same "
                 "number of outputs; set warm_start=False to train a new model."
             )
-        return targets, n_outputs, sample_weight, {"n_outputs_": n_outputs}
-
-    def _validate_fit_data(self, X, y, sample_weight, incremental, classes, continuing):
-        data = super()._validate_fit_data(
-            X, y, sample_weight, incremental, classes, continuing
+        return _FitData(
+            sequences, targets, sample_weight, n_outputs, {"n_outputs_": n_outputs}
         )
-        # The targets in the model's dtype: float32 end to end for float32 X.
-        data.targets = data.targets.astype(data.sample_weight.dtype, copy=False)
-        return data
 
     def _split_validation(self, data, rng):
         train, validation = super()._split_validation(data, rng)

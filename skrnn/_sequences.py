@@ -15,14 +15,6 @@ import scipy.sparse
 
 from ._one_hot_sequences import _ranges
 
-TEXT_ERROR = (
-    "{name} takes sequences of numbers, but got text ({what}). "
-    "Put OneHotSequenceTransformer in front of it to turn sentences into "
-    "one-hot token sequences: "
-    "make_pipeline(OneHotSequenceTransformer(), {name}())."
-)
-
-
 class Sequences:
     """Ragged sequences stored flat.
 
@@ -78,7 +70,9 @@ class Sequences:
             bits = values.astype(np.uint64)
         else:
             bits = values.astype(np.float64).view(np.uint64)
-        bits = bits.reshape(len(bits), -1)
+        # one column per number of a step (ids: one); an X of empty
+        # sequences only has no rows to infer it from
+        bits = bits.reshape(len(values), values.shape[1] if values.ndim == 2 else 1)
         lengths = self.lengths
         step = np.arange(len(bits), dtype=np.uint64) - np.repeat(
             self.offsets[:-1], lengths
@@ -242,15 +236,14 @@ def from_ragged(X, name="The estimator"):
     """`Sequences` from a collection of 1-D (univariate) or 2-D arrays.
 
     Trailing all-NaN steps are cut as in `from_padded`, so a padded row given
-    alone means what it means inside an array. ``name`` is the estimator
-    named in the error for text.
+    alone means what it means inside an array. Text is refused before this
+    (`skrnn._validation.check_sequences`); ``name`` is the estimator named
+    in errors.
     """
     arrays = []
     for i, x in enumerate(X):
         if isinstance(x, (str, bytes)) or is_text(x):
-            raise TypeError(
-                TEXT_ERROR.format(name=name, what=f"sequence {i} holds strings")
-            )
+            raise TypeError(f"Sequence {i} of X holds strings; {name} reads numbers.")
         try:
             a = np.asarray(x)
         except ValueError as exc:

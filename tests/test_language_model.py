@@ -33,7 +33,7 @@ from skrnn import (
 )
 from skrnn._language_model import EXPECTED_FAILED_CHECKS, _Chunks, _run_streams
 from skrnn._network import DropoutNoise, RecurrentNetwork
-from skrnn._sequences import Sequences, pack
+from skrnn._sequences import Sequences, from_one_hot, pack
 
 EPS = 1e-6
 RTOL = 1e-6
@@ -248,7 +248,7 @@ def test_score_and_hidden_states_carry_the_state(monkeypatch):
         hidden_size=8, cell="lstm", num_layers=2, bptt_steps=7, max_iter=2,
         learning_rate=0.01, random_state=0,
     ).fit(X)
-    sequences = _language_model.from_one_hot(X)
+    sequences = from_one_hot(X)
     network = lm._make_network()
     log_p, states = whole_forward(network, lm.weights_, sequences)
     monkeypatch.setattr(_language_model, "INFERENCE_ELEMENTS", 40 * X.n_token_slots)

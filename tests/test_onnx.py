@@ -363,9 +363,9 @@ def test_wrong_input_at_the_helper(fitted):
         onnx_inputs(fitted, ["you are good", "are you good"])
     with pytest.raises(TypeError, match="token ids"):
         onnx_inputs(fitted, [np.zeros((3, 2))], token_ids=True)
-    with pytest.raises(ValueError, match="steps of 3 numbers"):
+    with pytest.raises(ValueError, match="steps of 3 number\\(s\\)"):
         onnx_inputs(fitted, [np.zeros((3, 3))])
-    with pytest.raises(ValueError, match="steps of 1 numbers"):
+    with pytest.raises(ValueError, match="steps of 1 number\\(s\\)"):
         onnx_inputs(fitted, np.zeros((4, 6)))
     with pytest.raises(ValueError, match="NaN inside sequence 0"):
         onnx_inputs(fitted, [np.array([[0.0, 1.0], [np.nan, 1.0], [1.0, 1.0]])])
@@ -375,7 +375,7 @@ def test_wrong_input_at_the_helper(fitted):
         onnx_inputs(fitted, np.zeros((2, 3, 2, 1)))
     with pytest.raises(ValueError, match="Complex"):
         onnx_inputs(fitted, [np.zeros((3, 2), dtype=complex)])
-    with pytest.raises(ValueError, match="steps of 3 numbers.*input_size_"):
+    with pytest.raises(ValueError, match="3 token slots.*input_size_"):
         onnx_inputs(
             fitted, OneHotSequences([0, 2], offsets=[0, 2], n_token_slots=3),
             token_ids=True,

@@ -20,7 +20,7 @@ from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 
 from skrnn import OneHotSequenceTransformer, RNNClassifier, RNNLanguageModel
-from skrnn._classifier import pretrained_weights, reversed_sequences
+from skrnn._pretraining import pretrained_weights
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -54,7 +54,7 @@ def test_initial_weights_are_the_language_models(cell, bidirectional):
     ).fit(X, y)
     forward = RNNLanguageModel(max_iter=2, random_state=3, **kwargs).fit(X)
     backward = RNNLanguageModel(max_iter=2, random_state=3, **kwargs).fit(
-        reversed_sequences(X)
+        X.reversed()
     )
     layers = 1 if bidirectional else 2
     for k in range(layers):
@@ -73,9 +73,9 @@ def test_initial_weights_are_the_language_models(cell, bidirectional):
     assert clf.pretraining_loss_[0] == forward.loss_
 
 
-def test_reversed_sequences():
+def test_reversed():
     X = OneHotSequenceTransformer(analyzer="char").fit_transform(["abc", "", "de"])
-    R = reversed_sequences(X)
+    R = X.reversed()
     assert_allclose(R.offsets, X.offsets)
     assert list(R.ids) == list(X.ids[[2, 1, 0, 4, 3]])
 
@@ -300,9 +300,9 @@ def test_backward_direction_reads_as_the_reversed_language_model():
                         **kwargs).fit(X, y)
     forward = RNNLanguageModel(max_iter=2, random_state=1, **kwargs).fit(X)
     backward = RNNLanguageModel(max_iter=2, random_state=1, **kwargs).fit(
-        reversed_sequences(X)
+        X.reversed()
     )
     for states, f, b in zip(clf.hidden_states(X), forward.hidden_states(X),
-                            backward.hidden_states(reversed_sequences(X))):
+                            backward.hidden_states(X.reversed())):
         assert_allclose(states[:, :4], f, atol=1e-9)
         assert_allclose(states[:, 4:], b[::-1], atol=1e-9)

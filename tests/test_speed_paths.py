@@ -156,7 +156,7 @@ def test_bucketing_gives_each_batch_its_unbucketed_gradient():
 def test_bucket_batches_parameter(monkeypatch):
     """With bucket_batches=3, the fit's minibatches come in chunks of three
     whose length ranges do not overlap; without it, they do."""
-    import skrnn._base as base
+    import skrnn._sequence_to_one as base
 
     X, y = one_hot_data(5, n=45)
     lengths = X.lengths
