@@ -12,138 +12,37 @@ import math
 from numbers import Integral
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_feature_names_in,
-    _check_n_features,
-    check_array,
     check_is_fitted,
-    validate_data,
 )
 
-from ._one_hot_sequences import OneHotSequences, _ranges
-from ._sequences import from_padded, from_ragged, is_ragged, is_text
-from ._validation import check_sequence_array
+from ._one_hot_sequences import _ranges
+from ._validation import check_sequences, set_table_attributes
 
-# The data model's TEXT_ERROR, with advice that fits a preprocessing step:
-# TEXT_ERROR tells to put OneHotSequenceTransformer in front of the estimator
-# it names, which for these transformers would end in the OneHotSequences
-# error below.
-TEXT_ERROR = (
-    "{name} takes sequences of numbers, but got text ({what}). Text needs no "
-    "scaling or windowing: OneHotSequenceTransformer turns sentences into "
-    "one-hot token sequences for the classifier, as in "
+# What the preprocessing steps say of text: it needs no scaling or windowing.
+TEXT_ADVICE = (
+    "Text needs no scaling or windowing: OneHotSequenceTransformer turns "
+    "sentences into one-hot token sequences for the classifier, as in "
     "make_pipeline(OneHotSequenceTransformer(), RNNClassifier())."
 )
 
-# --------------------------------------------------------------------------
-# Input: every numeric X form into `Sequences`, remembering the form
-# --------------------------------------------------------------------------
-
-
-class _Form:
-    """How X was given, so that a result can be handed back the same way.
-
-    ``kind`` is ``'table'`` (2-D array: one univariate sequence per row),
-    ``'padded'`` (3-D array, trailing all-NaN steps are padding) or
-    ``'ragged'`` (list, tuple or 1-D object array of per-sequence arrays).
-    For arrays, ``shape`` is the validated array's; for ragged input,
-    ``ndims`` and ``rows`` are each item's number of dimensions and of rows
-    (trailing NaN rows included) and ``object_array`` whether the items came
-    in a 1-D object array.
-    """
-
-    def __init__(self, kind, shape=None, ndims=None, rows=None, object_array=False):
-        self.kind = kind
-        self.shape = shape
-        self.ndims = ndims
-        self.rows = rows
-        self.object_array = object_array
-
-    def container(self, items):
-        """``items`` (a list of arrays) in the container X came in."""
-        if not self.object_array:
-            return items
-        out = np.empty(len(items), dtype=object)
-        for i, item in enumerate(items):  # item by item: no broadcasting
-            out[i] = item
-        return out
-
 
 def _check_sequences(estimator, X, *, reset, check_names=True):
-    """Validate numeric sequences X; return ``(sequences, form, array)``.
-
-    ``array`` is the validated float array for 2-D and 3-D input (None for
-    ragged input). With ``reset=False`` a 2-D X is checked against
-    ``n_features_in_`` (and, with ``check_names``, ``feature_names_in_``)
-    with scikit-learn's messages, and every X against
-    ``n_step_features_in_``. With ``reset=True`` nothing is set here: the
-    caller sets the fitted attributes once all the work succeeded
-    (`_set_table_attributes`).
-    """
-    name = type(estimator).__name__
-    if isinstance(X, OneHotSequences):
-        raise TypeError(
-            f"{name} is for numeric sequences (2-D or 3-D arrays, lists of "
-            "arrays), not OneHotSequences: one-hot token vectors need no "
-            "scaling or windowing. Give OneHotSequenceTransformer's output "
-            "straight to the classifier: make_pipeline("
-            "OneHotSequenceTransformer(), RNNClassifier())."
-        )
-    if isinstance(X, (list, tuple)) and not len(X):
-        raise ValueError(
-            "X is empty: found 0 sequences, while a minimum of 1 is required."
-        )
-    if is_text(X):
-        what = "a string" if isinstance(X, (str, bytes)) else "strings"
-        raise TypeError(TEXT_ERROR.format(name=name, what=what))
-    if sparse.issparse(X):
-        check_array(X, accept_sparse=False, estimator=estimator)  # its error
-    if is_ragged(X):
-        for i, x in enumerate(X):  # before from_ragged, for this advice
-            if isinstance(x, (str, bytes)) or is_text(x):
-                what = f"sequence {i} holds strings"
-                raise TypeError(TEXT_ERROR.format(name=name, what=what))
-        object_array = isinstance(X, np.ndarray)
-        sequences = from_ragged(X, name=name)
-        form = _Form(
-            "ragged",
-            ndims=[np.ndim(x) for x in X],
-            rows=[len(x) for x in X],
-            object_array=object_array,
-        )
-        array = None
-    else:
-        array = check_sequence_array(X, name, estimator, text_error=TEXT_ERROR)
-        if array.ndim == 2 and not reset:
-            if check_names:
-                validate_data(estimator, X, reset=False, skip_check_array=True)
-            else:
-                _check_n_features(estimator, array, reset=False)
-        sequences = from_padded(array)
-        form = _Form("table" if array.ndim == 2 else "padded", shape=array.shape)
-    if not reset and sequences.input_size != estimator.n_step_features_in_:
-        raise ValueError(
-            f"X has steps of {sequences.input_size} feature(s), but {name} "
-            f"was fitted on steps of {estimator.n_step_features_in_} "
-            "feature(s) (n_step_features_in_)."
-        )
-    return sequences, form, array
+    """Numeric sequences X validated (`skrnn._validation.check_sequences`):
+    ``(sequences, form, array)``, checked against ``n_step_features_in_``
+    unless ``reset``."""
+    return check_sequences(
+        X, estimator, reset=reset, kind="numeric",
+        size_attribute="n_step_features_in_", check_names=check_names,
+    )
 
 
 def _set_table_attributes(estimator, X, form):
-    """``n_features_in_`` (and ``feature_names_in_``) for 2-D X, as
-    scikit-learn sets them; for other forms, remove them: a sequence
-    transformer takes any number of steps."""
-    if form.kind == "table":
-        validate_data(estimator, X, reset=True, skip_check_array=True)
-    else:
-        for attribute in ("n_features_in_", "feature_names_in_"):
-            if hasattr(estimator, attribute):
-                delattr(estimator, attribute)
+    set_table_attributes(estimator, X, form.two_d)
 
 
 def _fitted_on_table(estimator):
@@ -250,7 +149,12 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     accumulated in float64; the output is float32 for float32 input and
     float64 otherwise. `partial_fit` combines batches with Chan, Golub and
     LeVeque's pairwise update, so fitting in parts gives the statistics of
-    fitting at once (up to rounding).
+    fitting at once (up to rounding). The statistics are computed on the
+    values divided by a power of two near their largest magnitude, so
+    values near the float64 limit (1e300) do not overflow the sums; a
+    variance that float64 cannot hold (a standard deviation above about
+    1.3e154) is a ValueError that says to divide X by a constant first,
+    rather than an infinite ``var_`` taken for zero variance.
 
     Examples
     --------
@@ -273,6 +177,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
     >>> StandardScaler().fit(X).mean_
     array([2.5, 3.5, 4.5])
     """
+
+    _text_advice = TEXT_ADVICE
 
     _parameter_constraints: dict = {
         "with_mean": ["boolean"],
@@ -342,29 +248,65 @@ n_features), or list of arrays
                 "needs at least one step to learn the mean and variance of "
                 "each step feature."
             )
+        mean_old = None if reset else self.mean_
+        var_old = None if reset else self.var_
+        # Values near the float64 limit would overflow the sums (of the
+        # values, of their squares). Everything is computed on the values
+        # divided by a power of two c of the size of the largest magnitude
+        # involved, per feature: the division is exact, so for ordinary
+        # values the results are bit for bit those of unscaled arithmetic,
+        # and no sum can overflow. Only the variance is scaled back by c**2,
+        # which is where a result may not be representable.
+        bound = np.abs(values).max(axis=0) if n_new else np.zeros(values.shape[1])
+        if n_old:
+            bound = np.maximum(bound, np.maximum(np.abs(mean_old), np.sqrt(var_old)))
+        # A power of two in (bound / 2, bound] (0.5 for a bound of 0): the
+        # scaled magnitudes are below 2 and c itself is finite.
+        c = np.ldexp(1.0, np.frexp(bound)[1] - 1)
         if n_new == 0:
-            mean, var = self.mean_, self.var_
+            mean_c, var_c = mean_old / c, var_old / c / c
         else:
-            mean_new = values.mean(axis=0)
-            m2_new = ((values - mean_new) ** 2).sum(axis=0)
+            values_c = values / c
+            mean_new = values_c.mean(axis=0)
+            m2_new = ((values_c - mean_new) ** 2).sum(axis=0)
             if n_old == 0:
-                mean, m2 = mean_new, m2_new
+                mean_c, m2 = mean_new, m2_new
             else:
                 # Chan, Golub and LeVeque's pairwise update of mean and
                 # sum of squared deviations.
                 n = n_old + n_new
-                delta = mean_new - self.mean_
-                mean = self.mean_ + delta * (n_new / n)
-                m2 = self.var_ * n_old + m2_new + delta**2 * (n_old * n_new / n)
-            var = m2 / (n_old + n_new)
+                mean_old_c, var_old_c = mean_old / c, var_old / c / c
+                delta = mean_new - mean_old_c
+                mean_c = mean_old_c + delta * (n_new / n)
+                m2 = var_old_c * n_old + m2_new + delta**2 * (n_old * n_new / n)
+            var_c = m2 / (n_old + n_new)
         n_seen = n_old + n_new
+        # A constant feature's variance may come out as a tiny positive
+        # number; below this bound on the rounding error it counts as zero
+        # (scikit-learn's _is_constant_feature). On the scaled statistics,
+        # where the square cannot overflow.
+        eps = np.finfo(np.float64).eps
+        constant = var_c <= n_seen * eps * var_c + (n_seen * mean_c * eps) ** 2
+        with np.errstate(over="ignore"):
+            mean = mean_c * c
+            var = var_c * c * c
+        # The rounding noise of a constant feature near the float64 limit,
+        # scaled back, may not be representable: it is zero.
+        var[constant & np.isinf(var)] = 0.0
+        too_large = ~(np.isfinite(var) & np.isfinite(mean))
+        if too_large.any():
+            largest = bound[too_large].max()
+            raise ValueError(
+                "The values of step feature(s) "
+                f"{np.flatnonzero(too_large).tolist()} are too large to scale "
+                f"(largest magnitude {largest:.3g}): their variance exceeds the "
+                "largest float64 number, about 1.8e308, so SequenceScaler "
+                "cannot represent it (var_). Divide X by a constant first, "
+                f"for example by 1e{int(np.log10(largest))}, to bring the "
+                "values to an ordinary size."
+            )
         if self.with_std:
-            # A constant feature's variance may come out as a tiny positive
-            # number; below this bound on the rounding error it counts as
-            # zero (scikit-learn's _is_constant_feature).
-            eps = np.finfo(np.float64).eps
-            constant = var <= n_seen * eps * var + (n_seen * mean * eps) ** 2
-            scale = np.sqrt(var)
+            scale = np.sqrt(var_c) * c
             scale[constant] = 1.0
         else:
             scale = None
@@ -496,7 +438,10 @@ class SequenceWindows(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
     500-step series with ``size=10`` becomes 50 steps of 10 values: a
     recurrent network then runs 50 steps instead of 500, each seeing ten
     numbers at once, which is faster and carries its memory across a tenth
-    as many steps.
+    as many steps. Without ``size`` (the default), the size is learned in
+    `fit` from the median training length so that such a sequence makes
+    about ``n_windows`` (12) windows; ``size``, when given, overrides
+    ``n_windows``.
 
     Only complete windows are made. The last ``(length - size) % stride``
     steps of a sequence that do not fill a window are dropped (when
@@ -529,19 +474,22 @@ class SequenceWindows(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
     Parameters
     ----------
     size : int or None, default=None
-        Steps per window. Give it, or ``n_windows``.
+        Steps per window. When given, it overrides ``n_windows``; when None,
+        the size is learned from ``n_windows``.
 
     stride : int or None, default=None
         Steps from the start of one window to the start of the next; None
         means the window size (windows side by side). Smaller makes
         overlapping windows; larger skips steps between windows.
 
-    n_windows : int or None, default=None
-        Instead of ``size``: the window size is learned in `fit` as
-        ``ceil(median training length / n_windows)``, so that a sequence of
-        the median length becomes about ``n_windows`` steps, whatever the
-        length of the series. The documented time-series configuration uses
-        ``n_windows=12``.
+    n_windows : int or None, default=12
+        Used when ``size`` is None: the window size is learned in `fit` as
+        ``ceil(median training length / n_windows)`` (at least 1), so that a
+        sequence of the median length becomes about ``n_windows`` steps,
+        whatever the length of the series. The default 12 is what the
+        documented time-series configuration uses, chosen on the
+        development sets. Ignored when ``size`` is given; None is only
+        allowed then.
 
     Attributes
     ----------
@@ -592,13 +540,18 @@ class SequenceWindows(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
     >>> windows[1].shape
     (0, 4)
 
-    With ``n_windows``, the size follows the length of the training series:
+    Without ``size``, the size follows the length of the training series so
+    that it makes about ``n_windows`` windows (12 by default):
 
     >>> long = np.arange(120.0).reshape(1, 120)
-    >>> windows = SequenceWindows(n_windows=12).fit(long)
+    >>> windows = SequenceWindows().fit(long)
     >>> windows.size_, windows.transform(long).shape
     (10, (1, 12, 10))
+    >>> SequenceWindows(n_windows=4).fit(long).size_
+    30
     """
+
+    _text_advice = TEXT_ADVICE
 
     _parameter_constraints: dict = {
         "size": [Interval(Integral, 1, None, closed="left"), None],
@@ -606,7 +559,7 @@ class SequenceWindows(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         "n_windows": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(self, size=None, *, stride=None, n_windows=None):
+    def __init__(self, size=None, *, stride=None, n_windows=12):
         self.size = size
         self.stride = stride
         self.n_windows = n_windows
@@ -628,12 +581,13 @@ n_features), or list of arrays
         self : SequenceWindows
             The fitted transformer.
         """
-        if (self.size is None) == (self.n_windows is None):
+        if self.size is None and self.n_windows is None:
             raise ValueError(
-                "SequenceWindows needs the window size: give size (steps per "
-                "window) or n_windows (windows per sequence of the median "
-                f"training length), not both; got size={self.size!r}, "
-                f"n_windows={self.n_windows!r}."
+                "SequenceWindows needs the window size, but got size=None and "
+                "n_windows=None. Give size (steps per window), or n_windows "
+                "(windows per sequence of the median training length, "
+                "default 12) to learn the size in fit; size, when given, "
+                "overrides n_windows."
             )
         sequences, form, _ = _check_sequences(self, X, reset=True)
         if self.size is not None:

@@ -53,13 +53,27 @@ class OneHotSequenceTransformer(
       ``token_pattern``, ``tokenizer`` and ``lowercase``;
     - an iterable of pre-tokenized sequences (lists, tuples or 1-D arrays of
       strings), whose tokens are used exactly as given;
+    - a text column: a DataFrame or 2-D array of ONE column holding strings
+      (``df[["text"]]``, shape ``(n_samples, 1)``), read as a list of
+      documents, one per row, split into tokens as above. This is what
+      selecting a text column by a list gives; ``n_features_in_`` (1) and
+      ``feature_names_in_`` are set as for any table, and every cell must be
+      a string (``fillna('')`` for missing text);
     - a 2-D array or DataFrame whose rows are fixed-width sequences of
       symbols: every cell is one token, compared by value (numbers or
       strings; the float ``0.5`` is a token). As for every scikit-learn table
       the width is fixed: ``n_features_in_`` is set in `fit` and another
       width in `transform` is an error. Cells that cannot be hashed (a list
       or a dict inside an object array) stand for the token ``repr(cell)``.
-      A list of lists that holds no strings is read as such a table.
+      A list of lists that holds no strings is read as such a table. A table
+      of one column of strings is a text column (above), not sequences of
+      one symbol; for those, give ``[[symbol] for symbol in column]``.
+
+    `transform` takes the kind of X given to `fit`: text (documents,
+    pre-tokenized sequences or a text column, interchangeably), or a table of
+    symbols, of numbers if fitted on numbers and of strings if fitted on
+    strings. Anything else is a TypeError that says what was fitted on and
+    what was given, rather than sequences of unknown tokens.
 
     Parameters
     ----------
@@ -117,7 +131,8 @@ class OneHotSequenceTransformer(
         Tokens seen in `fit` but left out of the vocabulary by
         ``min_frequency`` or ``max_tokens``, in sorted order.
     n_features_in_ : int
-        Width of the rows, defined only when fitted on a 2-D array.
+        Width of the rows, defined only when fitted on a 2-D array (1 for a
+        text column).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, defined only when fitted on a DataFrame whose column
         names are all strings.
@@ -154,6 +169,15 @@ class OneHotSequenceTransformer(
            [0., 0., 0., 0., 1., 0., 0., 0., 0.]])
     >>> transformer.inverse_transform(transformer.transform(["Are you here now?"]))
     [['are', 'you', 'here', '<unk>', '?']]
+
+    A text column of a table reads as the list of its documents:
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"text": sentences, "length": [3, 4, 3]})
+    >>> transformer.fit_transform(table[["text"]])
+    <OneHotSequences: 3 sequences, 11 tokens, longest 4, 9 token slots, dtype float64>
+    >>> transformer.feature_names_in_
+    array(['text'], dtype=object)
     """
 
     _parameter_constraints: dict = {
@@ -277,8 +301,9 @@ class OneHotSequenceTransformer(
         Parameters
         ----------
         X : iterable of str, iterable of sequences of str, or 2-D array-like
-            Documents, pre-tokenized sequences, or a table whose rows are
-            fixed-width sequences of symbols.
+            Documents, pre-tokenized sequences, a one-column table of
+            documents, or a table whose rows are fixed-width sequences of
+            symbols.
         y : None
             Ignored.
 
@@ -299,8 +324,9 @@ class OneHotSequenceTransformer(
         Parameters
         ----------
         X : iterable of str, iterable of sequences of str, or 2-D array-like
-            Documents, pre-tokenized sequences, or a table whose rows are
-            fixed-width sequences of symbols.
+            Documents, pre-tokenized sequences, a one-column table of
+            documents, or a table whose rows are fixed-width sequences of
+            symbols.
         y : None
             Ignored.
 
@@ -317,8 +343,10 @@ class OneHotSequenceTransformer(
         Parameters
         ----------
         X : iterable of str, iterable of sequences of str, or 2-D array-like
-            The same kind of input as in `fit` (for a 2-D array, of the same
-            width).
+            The same kind of input as in `fit`: text if fitted on text
+            (documents, pre-tokenized sequences or a one-column table of
+            documents), a table of the same width and kind of symbols if
+            fitted on a table.
 
         Returns
         -------
@@ -327,16 +355,23 @@ class OneHotSequenceTransformer(
             the last slot.
         """
         check_is_fitted(self)
-        # Fitted on a table, X must be a table of the same width.
-        kind, data = (
-            ("table", X) if hasattr(self, "n_features_in_") else _read_input(X)
-        )
+        kind, data = _read_input(X)
+        fitted_on, fitted_symbols = self._fitted_on()
+        if (kind == "table") != (fitted_on == "table"):
+            raise self._mismatch_error(kind, X)
         if kind == "table":
             table = validate_data(
                 self, data, reset=False, dtype=None, ensure_all_finite=True
             )
+            symbols = _symbol_kind(table)
+            if None not in (symbols, fitted_symbols) and symbols != fitted_symbols:
+                raise self._mismatch_error(kind, table)
             sequences = _table_rows(table)
         else:
+            if kind == "column" and fitted_on == "column":
+                # The column's name, as for any table (a warning if it
+                # differs); a list of documents has none to check.
+                validate_data(self, X, reset=False, skip_check_array=True)
             sequences = self._token_sequences(kind, data)
 
         vocabulary = self.vocabulary_
@@ -449,9 +484,45 @@ class OneHotSequenceTransformer(
             for token, _ in sorted(self.vocabulary_.items(), key=itemgetter(1))
         ]
 
+    def _fitted_on(self):
+        """The kind of X seen in fit ('documents', 'token_lists', 'column' or
+        'table') and, for a table, its symbols ('numbers', 'strings' or None
+        for mixed objects)."""
+        default = "table" if hasattr(self, "n_features_in_") else "documents"
+        return getattr(self, "_input_kind", default), getattr(self, "_symbols", None)
+
+    def _mismatch_error(self, kind, X):
+        """The error for text after a table of symbols, or the reverse."""
+        fitted_on, fitted_symbols = self._fitted_on()
+        name = type(self).__name__
+        got = _describe(kind, _symbol_kind(X) if kind == "table" else None)
+        seen = _describe(fitted_on, fitted_symbols)
+        if fitted_on == "table" and kind == "table":
+            advice = (
+                f"Give a 2-D array of {fitted_symbols}, as in fit (convert "
+                "the cells, e.g. X.astype(str)), or fit on a table of "
+                f"{_describe_symbols(_symbol_kind(X))}"
+            )
+        elif fitted_on == "table":
+            advice = (
+                "Give a 2-D array of the same symbols, of width "
+                f"{self.n_features_in_}, as in fit, or fit on text to one-hot text"
+            )
+        else:
+            advice = (
+                "Give text as in fit: a list (or a one-column table) of "
+                "documents, or pre-tokenized sequences of strings; to one-hot "
+                "a table of symbols, fit on such a table"
+            )
+        return TypeError(
+            f"This {name} was fitted on {seen}, but transform got {got}: its "
+            f"tokens could never match the vocabulary, and every one would go "
+            f"to the out-of-vocabulary slot. {advice}."
+        )
+
     def _token_sequences(self, kind, data):
         """Lists of tokens from validated documents or token lists."""
-        if kind == "documents":
+        if kind in ("documents", "column"):
             analyze = self.build_analyzer()
             return (analyze(document) for document in data)
         return data
@@ -463,11 +534,13 @@ class OneHotSequenceTransformer(
         the end, so an error leaves the estimator as it was.
         """
         kind, data = _read_input(X)
+        symbols = None
         if kind == "table":
             table = check_array(
                 data, dtype=None, ensure_all_finite=True, input_name="X",
                 estimator=self,
             )
+            symbols = _symbol_kind(table)
             sequences = _table_rows(table)
         else:
             sequences = self._token_sequences(kind, data)
@@ -516,6 +589,9 @@ class OneHotSequenceTransformer(
         if kind == "table":
             _check_feature_names(self, data, reset=True)
             _check_n_features(self, table, reset=True)
+        elif kind == "column":
+            _check_feature_names(self, X, reset=True)
+            _check_n_features(self, X, reset=True)
         else:
             for name in ("n_features_in_", "feature_names_in_"):
                 if hasattr(self, name):
@@ -525,6 +601,10 @@ class OneHotSequenceTransformer(
             seen_tokens[p] for p in order if slot[p] == n_vocabulary
         ]
         self.n_token_slots_ = n_vocabulary + 1
+        # What X was, so that transform can refuse text after a table of
+        # symbols and the reverse (tokens of one kind never match the other).
+        self._input_kind = kind
+        self._symbols = symbols
         return OneHotSequences(
             slot[ids], np.asarray(offsets, dtype=np.intp), self.n_token_slots_,
             self.dtype,
@@ -537,8 +617,9 @@ def _unchanged(document):
 
 _INPUT_HELP = (
     "OneHotSequenceTransformer takes a list of documents (strings), a list "
-    "of pre-tokenized sequences (lists of strings), or a 2-D array whose rows "
-    "are sequences of symbols"
+    "of pre-tokenized sequences (lists of strings), a one-column table "
+    "(DataFrame or 2-D array) of documents, or a 2-D array whose rows are "
+    "sequences of symbols"
 )
 
 
@@ -547,10 +628,12 @@ def _read_input(X):
 
     Returns
     -------
-    kind : {'documents', 'token_lists', 'table'}
+    kind : {'documents', 'token_lists', 'column', 'table'}
+        'column' is a 2-D array or DataFrame of one column holding strings:
+        documents, one per row.
     data : list or array-like
-        The documents or token lists as a list; a table unchanged (it is
-        validated by scikit-learn's ``check_array``).
+        The documents (of a column too) or token lists as a list; a table
+        unchanged (it is validated by scikit-learn's ``check_array``).
     """
     if isinstance(X, (str, bytes)):
         raise TypeError(
@@ -563,7 +646,8 @@ def _read_input(X):
         return "table", X  # check_array says sparse input is not supported
     if hasattr(X, "__array__"):
         # NumPy arrays, DataFrames and Series. Only a 1-D array of objects
-        # or strings can be documents or token lists.
+        # or strings can be documents or token lists, and a table of one
+        # column holding strings (a text column) documents.
         kind = getattr(getattr(X, "dtype", None), "kind", None)
         if getattr(X, "ndim", None) == 1 and kind in ("O", "U", "S"):
             items = list(X)
@@ -572,6 +656,11 @@ def _read_input(X):
             kind = _kind_of_items(items)
             if kind is not None:
                 return kind, items
+        elif getattr(X, "ndim", None) == 2 and X.shape[1] == 1:
+            items = list(np.asarray(X, dtype=object)[:, 0])
+            if any(isinstance(item, (str, bytes)) for item in items):
+                _kind_of_items(items, container="a column of documents")
+                return "column", items
         return "table", X
     if not isinstance(X, Iterable) or isinstance(X, Mapping):
         raise TypeError(f"{_INPUT_HELP}; got {type(X).__name__}.")
@@ -584,8 +673,11 @@ def _read_input(X):
     return (kind, items) if kind is not None else ("table", items)
 
 
-def _kind_of_items(items):
-    """'documents', 'token_lists', or None when the items are not text."""
+def _kind_of_items(items, container="a list of documents"):
+    """'documents', 'token_lists', or None when the items are not text.
+
+    ``container`` names X in the error for a document that is no string.
+    """
     if any(isinstance(item, (str, bytes)) for item in items):
         for i, item in enumerate(items):
             if isinstance(item, bytes):
@@ -596,8 +688,9 @@ def _kind_of_items(items):
             if not isinstance(item, str):
                 raise TypeError(
                     f"X[{i}] is {item!r} of type {type(item).__name__}, but X "
-                    "is a list of documents: every item must be a string. "
-                    "Use '' for an empty document."
+                    f"is {container}: every item must be a string. "
+                    "Use '' for an empty document (fillna('') for a "
+                    "DataFrame)."
                 )
         return "documents"
     for i, item in enumerate(items):
@@ -631,6 +724,46 @@ def _kind_of_items(items):
                     "must be a string."
                 )
     return "token_lists"
+
+
+def _symbol_kind(X):
+    """'numbers' or 'strings' for a table of only those, else None."""
+    try:
+        array = np.asarray(X)
+    except (TypeError, ValueError):  # e.g. a sparse matrix
+        return None
+    if array.dtype.kind in "biuf":
+        return "numbers"
+    if array.dtype.kind in "US":
+        return "strings"
+    if array.dtype == object and array.size:
+        cells = array.ravel().tolist()
+        if all(isinstance(cell, str) for cell in cells):
+            return "strings"
+        if all(
+            isinstance(cell, numbers.Real) and not isinstance(cell, bool)
+            for cell in cells
+        ):
+            return "numbers"
+    return None
+
+
+def _describe_symbols(symbols):
+    return symbols if symbols in ("numbers", "strings") else "symbols"
+
+
+def _describe(kind, symbols=None):
+    """Words for a kind of X (and the symbols of a table), for errors."""
+    if kind == "table":
+        return (
+            f"a 2-D array of {_describe_symbols(symbols)} (rows of symbols, "
+            "one token per cell)"
+        )
+    return {
+        "documents": "text (documents)",
+        "token_lists": "text (pre-tokenized sequences)",
+        "column": "text (a one-column table of documents)",
+    }[kind]
 
 
 def _table_rows(table):

@@ -83,6 +83,8 @@ def check_results(results):
         SequenceWindows(2),
         SequenceWindows(2, stride=1),
         SequenceWindows(n_windows=1),
+        # The defaults (issue 28): n_windows=12 learns the size in fit.
+        SequenceWindows(),
     ],
     ids=repr,
 )
@@ -117,8 +119,9 @@ def test_more_sklearn_checks_scaler(check):
 
 
 @pytest.mark.parametrize("check", MORE_CHECKS)
-def test_more_sklearn_checks_windows(check):
-    getattr(estimator_checks, check)("SequenceWindows", SequenceWindows(2))
+@pytest.mark.parametrize("windows", [SequenceWindows(2), SequenceWindows()], ids=repr)
+def test_more_sklearn_checks_windows(check, windows):
+    getattr(estimator_checks, check)("SequenceWindows", windows)
 
 
 def test_windows_have_no_output_columns():
@@ -467,8 +470,10 @@ BOTH = [SequenceScaler, lambda: SequenceWindows(2)]
 def test_step_features_must_match(make):
     estimator = make().fit(padded(ragged(n_features=3)))
     name = type(estimator).__name__
-    message = re.escape(
-        f"X has steps of 4 feature(s), but {name} was fitted on steps of 3 feature(s)"
+    # The wording of the unit is _validation.py's ("number(s)" since the
+    # input checks moved there); the counts and the estimator are the point.
+    message = (
+        rf"X has steps of 4 \w+\(s\), but {name} was fitted on steps of 3 \w+\(s\)"
     )
     with pytest.raises(ValueError, match=message):
         estimator.transform(padded(ragged(n_features=4)))
@@ -549,7 +554,87 @@ def test_windows_from_n_windows_follow_the_median_training_length():
     assert SequenceWindows(n_windows=100).fit(X).size_ == 1
 
 
-@pytest.mark.parametrize("params", [{}, {"size": 3, "n_windows": 2}])
-def test_windows_need_exactly_one_of_size_and_n_windows(params):
-    with pytest.raises(ValueError, match="give size .* or n_windows"):
-        SequenceWindows(**params).fit(np.ones((3, 6)))
+def test_windows_defaults_learn_the_size_from_12_windows():
+    """SequenceWindows() works at its defaults (issue 28): n_windows=12."""
+    windows = SequenceWindows()
+    assert windows.get_params() == {"size": None, "stride": None, "n_windows": 12}
+    X = np.arange(240.0).reshape(2, 120)
+    assert windows.fit(X).size_ == 10  # ceil(120 / 12)
+    assert windows.transform(X).shape == (2, 12, 10)
+    # Short sequences: windows of one step, never a size of 0.
+    assert SequenceWindows().fit(np.ones((3, 2))).size_ == 1
+
+
+@pytest.mark.parametrize("n_windows", [12, 2, None])
+def test_windows_size_overrides_n_windows(n_windows):
+    X = np.ones((3, 60))
+    windows = SequenceWindows(3, n_windows=n_windows).fit(X)
+    assert windows.size_ == 3
+    assert windows.transform(X).shape == (3, 20, 3)
+
+
+def test_windows_need_size_or_n_windows():
+    with pytest.raises(
+        ValueError, match=r"got size=None and n_windows=None\. Give size .* or n_windows"
+    ):
+        SequenceWindows(n_windows=None).fit(np.ones((3, 6)))
+
+
+# ---------------------------------------------------------------------------
+# SequenceScaler on values near the float64 limit (issue 29, item 11)
+# ---------------------------------------------------------------------------
+
+
+def test_scaler_large_values_do_not_overflow():
+    """Standard deviation 1e153: the squares of the deviations, and their
+    sum, overflow float64 but the variance (1e306) does not. Before the fix
+    the variance came out infinite, was taken for zero variance, and the
+    data passed unscaled."""
+    X = np.random.RandomState(0).normal(size=(50, 20))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        scaler = SequenceScaler().fit(X * 1e153)
+        Z = scaler.transform(X * 1e153)
+    small = SequenceScaler().fit(X)
+    assert_allclose(scaler.mean_, small.mean_ * 1e153, rtol=1e-12)
+    assert_allclose(scaler.var_, small.var_ * 1e306, rtol=1e-12)
+    assert_allclose(scaler.scale_, small.scale_ * 1e153, rtol=1e-12)
+    assert_allclose(Z, small.transform(X), rtol=1e-10)
+    # Near the limit itself: a sum of the values would overflow too.
+    big = np.full((3, 4), 1.7e308)
+    scaler = SequenceScaler().fit(big)
+    assert_allclose(scaler.mean_, [1.7e308], rtol=1e-15)
+    assert_array_equal(scaler.var_, [0.0])
+    assert_array_equal(scaler.scale_, [1.0])
+    assert_allclose(scaler.transform(big), 0, atol=1.7e308 * 1e-15)
+
+
+def test_scaler_partial_fit_with_large_values_equals_fit():
+    rng = np.random.RandomState(1)
+    parts = [rng.normal(size=(10, 2)), 1e150 * rng.normal(size=(5, 2)),
+             rng.normal(size=(8, 2)), np.full((3, 2), 1e152)]
+    full = SequenceScaler().fit(np.concatenate(parts)[:, np.newaxis, :])
+    scaler = SequenceScaler()
+    for part in parts:
+        scaler.partial_fit(part[:, np.newaxis, :])
+    assert_allclose(scaler.mean_, full.mean_, rtol=1e-12)
+    assert_allclose(scaler.var_, full.var_, rtol=1e-12)
+    assert np.isfinite(full.var_).all() and (full.scale_ > 1e149).all()
+
+
+@pytest.mark.parametrize("fit", ["fit", "partial_fit"])
+def test_scaler_variance_too_large_to_represent_is_an_error(fit):
+    """Values near 1e300 that differ: the variance (1e600) is no float64."""
+    X = np.array([[1e300, -1e300, 5e299], [2.0, 3.0, 4.0]])[:, :, np.newaxis]
+    X = np.concatenate([np.ones_like(X), X], axis=2)  # feature 0 is fine
+    message = (
+        r"step feature\(s\) \[1\] are too large to scale \(largest magnitude "
+        r"1e\+300\).*Divide X by a constant first, for example by 1e300"
+    )
+    with pytest.raises(ValueError, match=message):
+        getattr(SequenceScaler(), fit)(X)
+    scaler = SequenceScaler().partial_fit(X[1:])
+    with pytest.raises(ValueError, match=message):
+        scaler.partial_fit(X[:1])
+    assert scaler.n_steps_seen_ == 3  # the failed update changed nothing
+    assert_allclose(scaler.mean_, [1.0, 3.0])

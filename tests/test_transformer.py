@@ -371,3 +371,130 @@ def test_pickle_and_pipeline():
     pipeline = make_pipeline(OneHotSequenceTransformer())
     assert isinstance(pipeline.fit_transform(DOCUMENTS), OneHotSequences)
     assert not hasattr(OneHotSequenceTransformer(), "set_output")
+
+
+# ---------------------------------------------------------------------------
+# Text after a table and the reverse (issue 29, item 12)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fit_X, X, fitted, got",
+    [
+        # The issue's case: every number went to the unknown slot.
+        (["you", "are"], np.array([[0], [1]]), r"text \(documents\)",
+         "a 2-D array of numbers"),
+        (["you are"], [[1, 2], [3, 4]], r"text \(documents\)", "a 2-D array of numbers"),
+        ([["you", "are"]], np.array([[0.5, 1.0]]), "pre-tokenized", "numbers"),
+        (pd.DataFrame({"text": ["a b", "c"]}), np.array([[0], [1]]),
+         "a one-column table of documents", "numbers"),
+        (np.array([[1, 2], [3, 4]]), ["you are"], "a 2-D array of numbers",
+         r"text \(documents\)"),
+        (np.array([[1, 2], [3, 4]]), [["you", "are"]], "numbers", "pre-tokenized"),
+        (np.array([[1], [2]]), pd.DataFrame({"t": ["a", "b"]}), "numbers",
+         "one-column table of documents"),
+        (np.array([["a", "b"]]), np.array([[1, 2]]), "a 2-D array of strings",
+         r"a 2-D array of numbers .* X\.astype\(str\)"),
+        (np.array([[1, 2]]), np.array([["a", "b"]], dtype=object),
+         "a 2-D array of numbers", "a 2-D array of strings"),
+    ],
+    ids=["documents-column of numbers", "documents-list of numbers",
+         "tokens-numbers", "text column-numbers", "numbers-documents",
+         "numbers-tokens", "numbers-text column", "strings-numbers",
+         "numbers-strings"],
+)
+def test_transform_refuses_the_other_kind_of_input(fit_X, X, fitted, got):
+    transformer = OneHotSequenceTransformer().fit(fit_X)
+    with pytest.raises(
+        TypeError,
+        match=f"fitted on .*{fitted}.*, but transform got .*{got}",
+    ):
+        transformer.transform(X)
+
+
+def test_text_kinds_are_interchangeable_and_mixed_tables_pass():
+    transformer = OneHotSequenceTransformer().fit(DOCUMENTS)
+    expected = token_ids(transformer.transform(["you are good"]))
+    assert token_ids(transformer.transform([["you", "are", "good"]])) == expected
+    assert token_ids(transformer.transform(np.array([["you are good"]]))) == expected
+    # Tables of mixed objects are not judged; ints and floats are numbers.
+    mixed = OneHotSequenceTransformer().fit(np.array([[1, "a"]], dtype=object))
+    assert token_ids(mixed.transform(np.array([[1, 2]]))) == [[0, 2]]
+    numbers = OneHotSequenceTransformer().fit(np.array([[1, 2]]))
+    assert token_ids(numbers.transform(np.array([[2.0, 1.0]]))) == [[1, 0]]
+
+
+# ---------------------------------------------------------------------------
+# A text column of a table (issue 29, item 14)
+# ---------------------------------------------------------------------------
+
+TABLE = pd.DataFrame({"text": DOCUMENTS, "stars": [5, 4, 3, 1]})
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        TABLE[["text"]],
+        TABLE[["text"]].astype("string"),
+        np.array(DOCUMENTS)[:, np.newaxis],
+        np.array(DOCUMENTS, dtype=object)[:, np.newaxis],
+    ],
+    ids=["DataFrame", "string dtype", "str array", "object array"],
+)
+def test_a_text_column_is_read_as_documents(column):
+    expected = OneHotSequenceTransformer().fit_transform(DOCUMENTS)
+    transformer = OneHotSequenceTransformer()
+    X = transformer.fit_transform(column)
+    assert X.shape == expected.shape
+    assert_array_equal(X.ids, expected.ids)
+    assert_array_equal(transformer.transform(column).ids, expected.ids)
+    assert transformer.n_features_in_ == 1
+    assert_array_equal(transformer.transform(DOCUMENTS).ids, expected.ids)
+
+
+def test_text_column_feature_names():
+    transformer = OneHotSequenceTransformer().fit(TABLE[["text"]])
+    assert_array_equal(transformer.feature_names_in_, ["text"])
+    assert transformer.get_feature_names_out(["text"])[-1] == "<unk>"
+    with pytest.raises(ValueError, match="feature names should match"):
+        transformer.transform(TABLE[["text"]].rename(columns={"text": "other"}))
+    # Fitted on a list, a column is welcome and has no names to check.
+    fitted_on_list = OneHotSequenceTransformer().fit(DOCUMENTS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted_on_list.transform(TABLE[["text"]])
+    assert not hasattr(fitted_on_list, "feature_names_in_")
+
+
+def test_text_column_needs_strings_in_every_cell():
+    column = pd.DataFrame({"text": ["a b", None, "c"]}, dtype=object)
+    with pytest.raises(
+        TypeError, match=r"X\[1\] is None .* a column of documents.*fillna\(''\)"
+    ):
+        OneHotSequenceTransformer().fit(column)
+
+
+def test_one_column_of_numbers_is_still_a_table_and_wider_tables_of_strings_too():
+    numbers = OneHotSequenceTransformer().fit(np.array([[1], [2], [1]]))
+    assert numbers.vocabulary_ == {1: 0, 2: 1}
+    symbols = OneHotSequenceTransformer().fit(np.array([["A b", "c"]]))
+    assert list(symbols.vocabulary_) == ["A b", "c"]  # cells, untokenized
+
+
+def test_text_column_in_a_pipeline_and_the_column_transformer_error():
+    """The user guide's 'Text in a table': select the column, then one-hot
+    it; ColumnTransformer cannot hold sequences (its output is 2-D)."""
+    from operator import itemgetter
+
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import FunctionTransformer
+
+    pipeline = make_pipeline(
+        FunctionTransformer(itemgetter(["text"])), OneHotSequenceTransformer()
+    )
+    X = pipeline.fit_transform(TABLE)
+    assert_array_equal(X.ids, OneHotSequenceTransformer().fit_transform(DOCUMENTS).ids)
+    assert pickle.loads(pickle.dumps(pipeline)).transform(TABLE).shape == X.shape
+    columns = ColumnTransformer([("t", OneHotSequenceTransformer(), ["text"])])
+    with pytest.raises(ValueError, match="should be 2D"):
+        columns.fit_transform(TABLE)
