@@ -6,7 +6,32 @@ import os
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["load_sentences", "load_sequences", "make_marker_order", "make_questions"]
+__all__ = [
+    "load_sentences",
+    "load_sequences",
+    "make_marker_distances",
+    "make_marker_order",
+    "make_questions",
+]
+
+# An error about a line of a file quotes at most this many of its characters.
+_QUOTE_LIMIT = 80
+
+
+def _quote(text, limit=_QUOTE_LIMIT):
+    """``repr(text)``, or for a long text the repr of its first ``limit``
+    characters followed by an ellipsis and the full length, so that an error
+    about a 3 KB line of numbers stays one readable line.
+
+    >>> _quote("1,2,3")
+    "'1,2,3'"
+    >>> _quote("x" * 100, limit=5)
+    "'xxxxx'... (100 characters)"
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
 
 # Subjects by the auxiliaries they agree with ("the dogs are", "the dog is").
 _SUBJECTS = {
@@ -213,6 +238,7 @@ def make_marker_order(
     See Also
     --------
     make_questions : Short sentences labelled by word order.
+    make_marker_distances : The distance between the markers, a regression target.
 
     Examples
     --------
@@ -224,23 +250,8 @@ def make_marker_order(
     blue  like world for blue who red man
     red   well through which did red blue being before
     """
-    for name, value in (("n_samples", n_samples), ("min_length", min_length),
-                        ("max_length", max_length)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-            raise TypeError(f"{name} must be an int, got {value!r}.")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
-    if not 2 <= min_length <= max_length:
-        raise ValueError(
-            "Need 2 <= min_length <= max_length (room for both markers), got "
-            f"min_length={min_length}, max_length={max_length}."
-        )
-    first_marker, second_marker = markers
-    if first_marker == second_marker or set(markers) & set(_FILLER_WORDS):
-        raise ValueError(
-            f"markers must be two different words that are not filler words, "
-            f"got {markers!r}."
-        )
+    first_marker, second_marker = _check_markers(n_samples, min_length, max_length,
+                                                 markers)
     rng = check_random_state(random_state)
     first_is_first = np.zeros(n_samples, dtype=bool)
     first_is_first[: n_samples // 2] = True
@@ -255,6 +266,93 @@ def make_marker_order(
         )
         sentences.append(" ".join(words))
     y = np.where(first_is_first, first_marker, second_marker)
+    return sentences, y
+
+
+def _check_markers(n_samples, min_length, max_length, markers):
+    """The two markers, after checking the parameters of the marker
+    generators."""
+    for name, value in (("n_samples", n_samples), ("min_length", min_length),
+                        ("max_length", max_length)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, got {value!r}.")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
+    if not 2 <= min_length <= max_length:
+        raise ValueError(
+            "Need 2 <= min_length <= max_length (room for both markers), got "
+            f"min_length={min_length}, max_length={max_length}."
+        )
+    if (isinstance(markers, str) or len(markers) != 2 or markers[0] == markers[1]
+            or set(markers) & set(_FILLER_WORDS)):
+        raise ValueError(
+            f"markers must be two different words that are not filler words, "
+            f"got {markers!r}."
+        )
+    return markers
+
+
+def make_marker_distances(
+    n_samples=1000, *, min_length=8, max_length=18, markers=("red", "blue"),
+    random_state=None,
+):
+    """Generate sentences whose target is the distance between two marker words.
+
+    Each sentence is ``min_length`` to ``max_length`` filler words drawn
+    from common English words (those of `make_marker_order`), with the two
+    ``markers`` inserted once each at random places. The target is the
+    position of the second marker minus that of the first, in words:
+    positive when the first marker comes first, negative otherwise, never
+    0. Both markers are in every sentence and the filler is drawn the same
+    way whatever the target, so a bag-of-words regressor is near ``R² = 0``;
+    a recurrent network that reads the words in order can count the steps
+    between the markers. ``python -m skrnn --task regression`` runs on it.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of sentences.
+    min_length, max_length : int, default=8, 18
+        Range of the number of words per sentence, markers included.
+    markers : pair of str, default=('red', 'blue')
+        The two marker words (not among the filler words).
+    random_state : int, RandomState instance or None, default=None
+        Seed, for reproducible output.
+
+    Returns
+    -------
+    sentences : list of str of length n_samples
+        Words separated by single spaces.
+    y : ndarray of float64 of shape (n_samples,)
+        Position of ``markers[1]`` minus position of ``markers[0]``: a
+        whole number from ``-(max_length - 1)`` to ``max_length - 1``, not 0.
+
+    See Also
+    --------
+    make_marker_order : The same sentences, labelled by which marker comes first.
+
+    Examples
+    --------
+    >>> from skrnn.datasets import make_marker_distances
+    >>> sentences, y = make_marker_distances(3, min_length=5, max_length=7,
+    ...                                      random_state=0)
+    >>> for sentence, target in zip(sentences, y):
+    ...     print(f"{target:+3.0f}  {sentence}")
+     -4  blue never like world red
+     +2  well two red way blue through which
+     -1  before back state we blue red
+    """
+    first_marker, second_marker = _check_markers(n_samples, min_length, max_length,
+                                                 markers)
+    rng = check_random_state(random_state)
+    sentences, y = [], np.empty(n_samples)
+    for k in range(n_samples):
+        length = rng.randint(min_length, max_length + 1)
+        words = [_FILLER_WORDS[i] for i in rng.randint(len(_FILLER_WORDS), size=length)]
+        i, j = rng.choice(length, size=2, replace=False)
+        words[i], words[j] = first_marker, second_marker
+        sentences.append(" ".join(words))
+        y[k] = j - i
     return sentences, y
 
 
@@ -363,7 +461,7 @@ def load_sentences(path, *, label_column="label", text_column="text"):
     return texts, np.asarray(labels, dtype=str)
 
 
-def load_sequences(path):
+def load_sequences(path, *, labels="required"):
     """Load numeric sequences and their labels from a tab-separated file.
 
     One sequence per line, with no header: the label, then one field per
@@ -376,12 +474,18 @@ def load_sequences(path):
     (and of Monash regression files, whose label is a number). Every channel
     of a line has the same number of values; lines may differ in length, as
     may the files' series. ``NaN`` (or ``nan``) marks a missing value, as in
-    any ``float``. The file is UTF-8 text; blank lines are skipped.
+    any ``float``. The file is UTF-8 text; blank lines are skipped. Sequences
+    to predict, whose labels are unknown, keep the format with an empty
+    label field (``<TAB>x1,x2,...``): read them with ``labels="optional"``.
 
     Parameters
     ----------
     path : str or path-like
         The file.
+    labels : {'required', 'optional'}, default='required'
+        ``'required'``: an empty label field is an error (a file to train
+        or score on). ``'optional'``: a label field may be empty (a file to
+        predict); its label is ``''``.
 
     Returns
     -------
@@ -399,8 +503,9 @@ def load_sequences(path):
         If there is no file at ``path``.
     ValueError
         If the file is not UTF-8, holds no sequence, or has a line with an
-        empty label, no channel, a value that is not a number, or channels
-        of different lengths.
+        empty label (unless ``labels='optional'``), no channel, a value that
+        is not a number, or channels of different lengths. The message
+        names the line and quotes at most 80 characters of it.
 
     See Also
     --------
@@ -423,50 +528,30 @@ def load_sequences(path):
     (2, 2)
     >>> labels
     array(['up', 'down'], dtype='<U4')
+
+    Sequences to predict may leave their label field empty:
+
+    >>> new = pathlib.Path(folder) / "new.tsv"
+    >>> _ = new.write_text("\\t2,3,4\\t1,1,0\\n", encoding="utf-8")
+    >>> X_new, unknown = load_sequences(new, labels="optional")
+    >>> X_new[0].shape, unknown
+    ((3, 2), array([''], dtype='<U1'))
     """
-    return _read_sequences(path, labels_required=True)
-
-
-def _read_sequences(path, *, labels_required):
-    """`load_sequences`; with ``labels_required=False`` a label field may be
-    empty (the sequences of a file to predict)."""
+    if labels not in ("required", "optional"):
+        raise ValueError(
+            f"labels must be 'required' or 'optional', got {labels!r}."
+        )
     path = os.fspath(path)
-    X, labels = [], []
+    X, found = [], []
     try:
         with open(path, encoding="utf-8-sig") as file:
             for number, line in enumerate(file, 1):
                 line = line.rstrip("\r\n")
                 if not line.strip():
                     continue
-                label, *channels = line.split("\t")
                 where = f"{path}, line {number}"
-                if labels_required and not label:
-                    raise ValueError(f"{where}: the label field is empty.")
-                if not channels:
-                    raise ValueError(
-                        f"{where}: no tab after the label {label!r}; expected "
-                        "a label, a tab, then the comma-separated values of "
-                        "each channel, channels separated by tabs."
-                    )
-                values = []
-                for k, channel in enumerate(channels, 1):
-                    try:
-                        values.append(np.array(channel.split(","), dtype=np.float64))
-                    except ValueError:
-                        raise ValueError(
-                            f"{where}: channel {k} holds a value that is not a "
-                            f"number ({channel[:40]!r}); expected comma-separated "
-                            "numbers."
-                        ) from None
-                lengths = [len(v) for v in values]
-                if len(set(lengths)) != 1:
-                    raise ValueError(
-                        f"{where}: channels of different lengths {lengths}; "
-                        "every channel of a sequence needs a value at each step "
-                        "(write NaN for a missing one)."
-                    )
-                X.append(np.stack(values, axis=1))
-                labels.append(label)
+                X.append(_parse_sequence(line, where, labels == "required"))
+                found.append(line.split("\t", 1)[0])
     except UnicodeDecodeError as error:
         raise ValueError(
             f"{path} is not UTF-8 text ({error}); re-encode it as UTF-8."
@@ -476,4 +561,49 @@ def _read_sequences(path, *, labels_required):
             f"{path} holds no sequence; expected one per line: a label, a tab, "
             "then the comma-separated values of each channel."
         )
-    return X, np.asarray(labels, dtype=str)
+    return X, np.asarray(found, dtype=str)
+
+
+def _parse_sequence(line, where, label_required):
+    """The ``(steps, channels)`` array of one line of a sequence file; a
+    ValueError naming ``where`` and quoting the offending part if the line
+    is not in the format."""
+    label, *channels = line.split("\t")
+    if label_required and not label:
+        raise ValueError(
+            f"{where}: the label field is empty (the line starts with a tab); "
+            "write the label before the first tab."
+        )
+    if not channels:
+        raise ValueError(
+            f"{where}: no tab in the line {_quote(line)}; expected a label, a "
+            "tab, then the comma-separated values of each channel, channels "
+            "separated by tabs."
+        )
+    values = []
+    for k, channel in enumerate(channels, 1):
+        try:
+            values.append(np.array(channel.split(","), dtype=np.float64))
+        except ValueError:
+            bad = next((v for v in channel.split(",") if not _is_number(v)), channel)
+            raise ValueError(
+                f"{where}: channel {k} holds {_quote(bad)}, which is not a "
+                "number; expected comma-separated numbers (NaN for a missing "
+                "value)."
+            ) from None
+    lengths = [len(v) for v in values]
+    if len(set(lengths)) != 1:
+        raise ValueError(
+            f"{where}: channels of different lengths {lengths}; every channel "
+            "of a sequence needs a value at each step (write NaN for a "
+            "missing one)."
+        )
+    return np.stack(values, axis=1)
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -11,7 +11,12 @@ from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 
 from skrnn._transformer import OneHotSequenceTransformer
-from skrnn.datasets import load_sentences, make_questions
+from skrnn.datasets import (
+    load_sentences,
+    load_sequences,
+    make_marker_distances,
+    make_questions,
+)
 
 # Shared data next to the project, never copied into it.
 TREC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "trec"
@@ -79,8 +84,8 @@ def test_sentences_and_their_inverted_twins_both_occur():
         for label in ("question", "statement")
     }
     assert len(bags["question"] & bags["statement"]) >= 20
-    statements = set(s for s, l in zip(sentences, y) if l == "statement")
-    questions = set(s for s, l in zip(sentences, y) if l == "question")
+    statements = {s for s, l in zip(sentences, y) if l == "statement"}
+    questions = {s for s, l in zip(sentences, y) if l == "question"}
     # "you are good" (statement) and "are you good" (question) are both possible.
     twins = [
         q for q in questions
@@ -242,3 +247,106 @@ def test_make_marker_order_errors():
         make_marker_order(10, markers=("the", "red"))
     with pytest.raises(TypeError, match="n_samples"):
         make_marker_order(2.5)
+
+
+# --- make_marker_distances --------------------------------------------------
+
+
+def test_make_marker_distances():
+    sentences, y = make_marker_distances(400, random_state=1)
+    assert len(sentences) == 400 and y.shape == (400,) and y.dtype == np.float64
+    for sentence, target in zip(sentences, y):
+        words = sentence.split()
+        assert 8 <= len(words) <= 18
+        assert words.count("red") == words.count("blue") == 1
+        assert target == words.index("blue") - words.index("red") != 0
+    assert (y > 0).any() and (y < 0).any()
+    again, _ = make_marker_distances(400, random_state=1)
+    assert again == sentences
+
+
+def test_make_marker_distances_shares_the_filler_of_make_marker_order():
+    from skrnn.datasets import make_marker_order
+
+    def fillers(sentences, markers):
+        return {w for s in sentences for w in s.split()} - set(markers)
+
+    distances, _ = make_marker_distances(300, markers=("x", "y"), random_state=0)
+    order, _ = make_marker_order(300, markers=("x", "y"), random_state=0)
+    assert fillers(distances, "xy") <= fillers(order, "xy")
+    sentences, y = make_marker_distances(50, min_length=2, max_length=2,
+                                         markers=("x", "y"), random_state=0)
+    assert set(sentences) == {"x y", "y x"} and set(y) == {-1.0, 1.0}
+
+
+def test_make_marker_distances_is_about_order_only():
+    from sklearn.linear_model import RidgeCV
+
+    sentences, y = make_marker_distances(600, random_state=0)
+    bag = make_pipeline(CountVectorizer(), RidgeCV())
+    assert cross_val_score(bag, sentences, y, cv=5).mean() < 0.3
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"n_samples": 0}, ValueError, "n_samples must be >= 1"),
+    ({"n_samples": 2.0}, TypeError, "n_samples must be an int"),
+    ({"min_length": 1}, ValueError, "min_length"),
+    ({"min_length": 9, "max_length": 8}, ValueError, "min_length"),
+    ({"markers": ("red", "red")}, ValueError, "markers"),
+    ({"markers": ("the", "red")}, ValueError, "markers"),
+    ({"markers": "rb"}, ValueError, "markers"),
+])
+def test_make_marker_distances_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        make_marker_distances(**{"n_samples": 10, **kwargs})
+
+
+# --- load_sequences -----------------------------------------------------------
+
+
+def test_load_sequences(tmp_path):
+    path = write(tmp_path, "up\t1,2,3\t0,0,1\r\n\ndown\t3,nan\t1,0\n")
+    X, labels = load_sequences(path)
+    assert_array_equal(labels, ["up", "down"])
+    assert_array_equal(X[0], [[1, 0], [2, 0], [3, 1]])
+    assert X[1].shape == (2, 2) and np.isnan(X[1][1, 0])
+    assert all(x.dtype == np.float64 for x in X)
+
+
+def test_load_sequences_labels_optional(tmp_path):
+    path = write(tmp_path, "\t1,2\nb\t3,4\n")
+    with pytest.raises(ValueError, match="line 1: the label field is empty"):
+        load_sequences(path)
+    X, labels = load_sequences(path, labels="optional")
+    assert_array_equal(labels, ["", "b"])
+    assert_array_equal(X[1], [[3], [4]])
+    with pytest.raises(ValueError, match="labels must be 'required' or 'optional'"):
+        load_sequences(path, labels=False)
+
+
+@pytest.mark.parametrize("content, match", [
+    ("a\t1,2\nb 1,2\n", r"line 2: no tab in the line 'b 1,2'"),
+    ("a\t1,2\t3,x\n", r"line 1: channel 2 holds 'x', which is not a number"),
+    ("a\t1,2\t3\n", r"line 1: channels of different lengths \[2, 1\]"),
+    ("\n\n", "holds no sequence"),
+])
+def test_load_sequences_malformed(tmp_path, content, match):
+    with pytest.raises(ValueError, match=match):
+        load_sequences(write(tmp_path, content))
+
+
+def test_load_sequences_quotes_at_most_80_characters(tmp_path):
+    line = ",".join(["0.123456"] * 500)
+    with pytest.raises(ValueError) as error:
+        load_sequences(write(tmp_path, line + "\n"))
+    message = str(error.value)
+    assert f"{line[:80]!r}... ({len(line)} characters)" in message
+    assert len(message) < len(str(tmp_path)) + 300
+    bad = "y" * 200
+    with pytest.raises(ValueError, match=r"holds 'y{80}'\.\.\. \(200 characters\)"):
+        load_sequences(write(tmp_path, f"a\t1,{bad}\n"))
+
+
+def test_load_sequences_not_utf8(tmp_path):
+    with pytest.raises(ValueError, match="not UTF-8"):
+        load_sequences(write(tmp_path, "é\t1,2\n", encoding="latin-1"))

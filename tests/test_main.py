@@ -13,14 +13,12 @@ import numpy as np
 import pytest
 
 from skrnn import _presets
-from skrnn.__main__ import (
-    TRUSTED_TYPES,
-    CommandError,
-    choose_task,
-    main,
-    make_marker_distances,
-)
-from skrnn.datasets import load_sequences, make_questions
+from skrnn.__main__ import main
+from skrnn._cli import CommandError, models
+from skrnn._cli.arguments import build_parser
+from skrnn._cli.data import choose_task
+from skrnn._cli.saving import TRUSTED_TYPES
+from skrnn.datasets import load_sequences, make_marker_distances, make_questions
 
 skops_io = pytest.importorskip("skops.io")
 
@@ -72,7 +70,7 @@ def questions_file(tmp_path):
 @pytest.fixture
 def distances_file(tmp_path):
     """Sentences whose numeric label is the distance from 'red' to 'blue'."""
-    texts, targets = make_marker_distances(400, random_state=0)
+    texts, targets = make_marker_distances(1000, random_state=0)
     # 1.5 words per step: numbers that are not whole, so regression is detected
     return write_tsv(tmp_path / "distances.tsv", [f"{1.5 * t:g}" for t in targets], texts)
 
@@ -98,7 +96,7 @@ def test_regression_is_detected_and_said_on_the_first_line(distances_file, capsy
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Regression: detected, the label column is numeric")
     assert "--task classification" in lines[0]
-    assert "400 sentences" in lines[1]
+    assert "1000 sentences" in lines[1]
     assert lines[2].startswith("Recurrent pipeline: the plain regressor defaults")
     assert "CountVectorizer -> RidgeCV" in lines[4]
     assert "OneHotSequenceTransformer -> RNNRegressor(hidden_size=32)" in lines[5]
@@ -149,19 +147,17 @@ def test_recommended_preset_is_the_default_with_data(questions_file, capsys,
                                                      monkeypatch):
     """--data picks the README's text configuration; --cell and --hidden-size
     still override it (one epoch here, without pretraining, to stay quick)."""
-    import skrnn.__main__ as cli
-
     chosen = []
-    original = cli.recurrent_model
+    original = models.recurrent_model
 
-    def spy(kind, task, args):
-        model = original(kind, task, args)
+    def spy(*args, **kwargs):
+        model = original(*args, **kwargs)
         chosen.append(model)
         return model.set_params(rnnclassifier__max_iter=1,
                                 rnnclassifier__embedding_size=4,
                                 rnnclassifier__pretraining=None)
 
-    monkeypatch.setattr(cli, "recurrent_model", spy)
+    monkeypatch.setattr(models, "recurrent_model", spy)
     argv = ["--data", str(questions_file), "--folds", "2", "--cell", "lstm",
             "--hidden-size", "4", "--quiet"]
     assert main(argv) == 0
@@ -380,9 +376,181 @@ def test_predict_errors(saved_model, tmp_path, capsys):
         assert main(["predict", str(saved_model), *argv]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err
-    # a sentence model reads any line as a sentence, numbers included
-    assert main(["predict", str(saved_model), str(numbers)]) == 0
-    assert capsys.readouterr().out.count("\n") == 1
+    # a file of numeric sequences is not read as sentences (test below)
+    assert main(["predict", str(saved_model), str(numbers)]) == 2
+    assert capsys.readouterr().out == ""
+
+
+@pytest.fixture
+def saved_sequence_model(tmp_path, capsys):
+    X, labels, _ = ramps(30)
+    data = write_sequences(tmp_path / "ramps.tsv", labels, X)
+    path = tmp_path / "series.skops"
+    assert main(["--data", str(data), *TINY, "--no-cv", "--save", str(path),
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    return path
+
+
+def one_error_line(capsys):
+    """The single ``error:`` line of a failed command, nothing on stdout."""
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith("error: ")
+    return captured.err
+
+
+def test_predict_refuses_numeric_sequences_for_a_text_model(saved_model, tmp_path,
+                                                            capsys):
+    X, labels, _ = ramps(3)
+    numbers = write_sequences(tmp_path / "numeric.tsv", labels, X)
+    assert main(["predict", str(saved_model), str(numbers)]) == 2
+    err = one_error_line(capsys)
+    assert "numeric.tsv holds numeric sequences" in err
+    assert "reads only sentences" in err and "one sentence per line" in err
+    # a sentence that is a number, or numbers with commas, is still a sentence
+    plain = tmp_path / "plain.txt"
+    plain.write_text("42\n1,2,3\nare you good\n", encoding="utf-8")
+    assert main(["predict", str(saved_model), str(plain)]) == 0
+    assert capsys.readouterr().out.count("\n") == 3
+
+
+def test_predict_refuses_sentences_for_a_numeric_model(saved_sequence_model, tmp_path,
+                                                       capsys):
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("are you good\nyou are good\n", encoding="utf-8")
+    table = tmp_path / "table.tsv"
+    table.write_text("label\ttext\nq\tare you good\n", encoding="utf-8")
+    for path in (sentences, table):
+        assert main(["predict", str(saved_sequence_model), str(path)]) == 2
+        err = one_error_line(capsys)
+        assert "saved from numeric sequences and reads only them" in err
+        assert f"{path} is not in their format" in err
+    # its own kind of file, labels left empty, is predicted
+    X, _, _ = ramps(4)
+    new = write_sequences(tmp_path / "new.tsv", [""] * 4, X)
+    assert main(["predict", str(saved_sequence_model), str(new)]) == 0
+    assert capsys.readouterr().out.count("\n") == 4
+
+
+def test_errors_quote_at_most_80_characters_of_a_line(saved_sequence_model, tmp_path,
+                                                      capsys):
+    """A 3 KB line of numbers without a tab, as a --data file and as a file
+    to predict: the error quotes its start, then an ellipsis."""
+    line = ",".join(f"{v:.4f}" for v in np.linspace(0, 1, 400))
+    assert len(line) > 2500
+    path = tmp_path / "no_tabs.tsv"
+    path.write_text(line + "\n" + line + "\n", encoding="utf-8")
+    for argv in (["--data", str(path)],
+                 ["predict", str(saved_sequence_model), str(path)]):
+        assert main(argv) == 2
+        err = one_error_line(capsys)
+        assert line[:80] in err and line[:90] not in err
+        assert f"'... ({len(line)} characters)" in err
+        assert len(err.replace(str(tmp_path), "")) < 500
+
+
+def test_predict_quiet(saved_model, tmp_path, capsys):
+    plain = tmp_path / "new.txt"
+    plain.write_text("are you good\nyou are good\n", encoding="utf-8")
+    assert main(["predict", str(saved_model), str(plain)]) == 0
+    loud = capsys.readouterr()
+    for flag in ("--quiet", "-q"):
+        assert main(["predict", str(saved_model), str(plain), flag]) == 0
+        quiet = capsys.readouterr()
+        assert quiet.out == loud.out and quiet.err == ""
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    assert "--quiet" in capsys.readouterr().out
+
+
+def test_test_file_scores_both_models(tmp_path, capsys):
+    """--test: both models fitted on all of --data, scored on the test file
+    side by side; no cross-validation unless --folds is given."""
+    sentences, labels = make_questions(80, random_state=0)
+    train = write_tsv(tmp_path / "train.tsv", labels[:60], sentences[:60])
+    test = write_tsv(tmp_path / "test.tsv", labels[60:], sentences[60:])
+    argv = ["--data", str(train), "--test", str(test), "--preset", "default",
+            "--hidden-size", "4"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"60 sentences from {train}, 2 classes"
+    assert lines[1] == f"Test file: 20 sentences from {test}, 2 classes"
+    assert lines[3] == f"Fitted on all the data, scored on {test}:"
+    assert any(line.startswith("[fit] Epoch 1/100, loss = ") for line in lines)
+    assert not any(line.startswith(("fold ", "mean ")) for line in lines)
+    assert lines[-3] == f"test accuracy on {test} (20 samples), fitted on all 60 samples:"
+    assert lines[-2].strip().startswith("bag of words: ")
+    assert lines[-1].strip().startswith("recurrent: ")
+    scores = [float(line.split(":")[1].split("(")[0]) for line in lines[-2:]]
+    assert all(0 <= value <= 1 for value in scores)
+
+    # with --folds: cross-validation first; with --save: the model scored is saved
+    model_path = tmp_path / "m.skops"
+    assert main(argv + ["--folds", "2", "--quiet", "--save", str(model_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[:8] for line in lines[:3]] == ["fold 1/2", "fold 2/2", "mean acc"]
+    assert lines[5].startswith("test accuracy on")
+    assert lines[-1].startswith(f"saved to {model_path}") and len(lines) == 9
+    model = skops_io.load(model_path, trusted=TRUSTED_TYPES)
+    recurrent = float(lines[7].split(":")[1].split("(")[0])
+    assert model.score(sentences[60:], labels[60:]) == pytest.approx(recurrent, abs=1e-3)
+
+
+def test_test_file_regression(tmp_path, capsys):
+    X, _, change = ramps(40)
+    train = write_sequences(tmp_path / "train.tsv", [f"{c:.4f}" for c in change[:30]],
+                            X[:30])
+    test = write_sequences(tmp_path / "test.tsv", [f"{c:.4f}" for c in change[30:]],
+                           X[30:])
+    assert main(["--data", str(train), "--test", str(test), "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"test R² on {test} (10 samples), fitted on all 30 samples:"
+    assert lines[1].strip().startswith("training mean: ")
+    assert lines[2].strip().startswith("recurrent: ") and len(lines) == 3
+
+
+@pytest.mark.parametrize("case", ["other kind", "other channels", "text targets",
+                                  "no data", "no-cv alone"])
+def test_test_file_errors(case, tmp_path, capsys):
+    sentences, labels = make_questions(20, random_state=0)
+    questions = write_tsv(tmp_path / "q.tsv", labels, sentences)
+    X, labels, change = ramps(20)
+    ramps_file = write_sequences(tmp_path / "ramps.tsv", labels, X)
+    argv, message = {
+        "other kind": (
+            ["--data", questions, "--test", ramps_file],
+            (f"--test {ramps_file} holds numeric sequences, but --data {questions} "
+             "holds sentences"),
+        ),
+        "other channels": (
+            ["--data", ramps_file, "--test",
+             write_sequences(tmp_path / "one.tsv", labels, [x[:, :1] for x in X])],
+            "has 1 channel(s) per sequence, but --data",
+        ),
+        "text targets": (
+            ["--data", write_sequences(tmp_path / "change.tsv", change, X),
+             "--test", ramps_file],
+            "must be numbers for a regression, but one is 'down'",
+        ),
+        "no data": (["--test", questions], "--test FILE needs --data TRAIN"),
+        "no-cv alone": (["--data", questions, "--no-cv"],
+                        "without --save MODEL.skops or --test FILE"),
+    }[case]
+    assert main([str(a) for a in argv] + ["--preset", "default"]) == 2
+    assert message in one_error_line(capsys)
+
+
+def test_run_leaves_its_arguments_alone(questions_file, capsys):
+    args = build_parser().parse_args(["--data", str(questions_file), *TINY[:2],
+                                      "--hidden-size", "4", "--quiet"])
+    before = vars(args).copy()
+    assert before["preset"] is None
+    from skrnn._cli import run
+
+    assert run(args) == 0
+    assert vars(args) == before
+    capsys.readouterr()
 
 
 def test_errors_in_a_real_process(tmp_path):
@@ -407,17 +575,6 @@ def test_task_choice():
     assert choose_task("auto", np.array(["1", "nan"]), "f")[0] == "classification"
     with pytest.raises(CommandError, match="needs numeric labels.*'good'"):
         choose_task("regression", np.array(["good", "bad"]), "f.tsv")
-
-
-def test_make_marker_distances():
-    texts, targets = make_marker_distances(200, random_state=1)
-    for text, target in zip(texts, targets):
-        words = text.split()
-        assert words.count("red") == words.count("blue") == 1
-        assert target == words.index("blue") - words.index("red") != 0
-    assert (targets > 0).any() and (targets < 0).any()
-    again, _ = make_marker_distances(200, random_state=1)
-    assert again == texts
 
 
 def test_help_documents_the_formats(capsys):
