@@ -57,20 +57,27 @@ Run::
 
 import argparse
 import os
-import platform
 import sys
 import time
 import warnings
 
 import numpy as np
-import scipy
-import sklearn
-from threadpoolctl import threadpool_info
 
-# Measure the skrnn of this checkout, whatever else is installed.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Measure the skrnn of this checkout, whatever else is installed; _common
+# beside this file.
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
-import skrnn  # noqa: E402
+from _common import (  # noqa: E402
+    GATES,
+    add_workload_arguments,
+    best_time,
+    make_data,
+    print_environment,
+)
+
 from skrnn import OneHotSequences, OneHotSequenceTransformer, RNNClassifier  # noqa: E402
 
 try:
@@ -80,21 +87,8 @@ try:
 except ImportError:  # the skrnn side still runs
     torch = None
 
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 VARIANTS = ("packed", "padded", "bucketed")
 PREDICT_BATCH = 512
-
-
-def make_data(n, vocabulary, min_length, max_length, seed):
-    """Token sequences ``w0 .. w{V-1}`` and an order-dependent label."""
-    rng = np.random.RandomState(seed)
-    lengths = rng.randint(min_length, max_length + 1, size=n)
-    offsets = np.concatenate([[0], np.cumsum(lengths)])
-    ids = rng.randint(vocabulary, size=offsets[-1])
-    words = np.array([f"w{i}" for i in range(vocabulary)], dtype=object)
-    tokens = [list(words[ids[a:b]]) for a, b in zip(offsets[:-1], offsets[1:])]
-    y = (ids[offsets[:-1]] < ids[offsets[1:] - 1]).astype(np.int64)
-    return tokens, y
 
 
 def bucketed_order(order, lengths, batch_size, chunk_batches=10):
@@ -192,15 +186,6 @@ class TorchRun:
 # ---------------------------------------------------------------------------
 # Measurements
 # ---------------------------------------------------------------------------
-
-
-def best_time(function, repeats=1):
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def matmul_gflops(b, H, G, dtype, seconds=0.3):
@@ -357,30 +342,18 @@ def main(argv=None):
     parser.add_argument("--dtypes", default="float32,float64")
     parser.add_argument("--repeats", type=int, default=2,
                         help="timed runs per configuration, the best kept (default 2)")
-    parser.add_argument("--n-samples", type=int, default=5000)
-    parser.add_argument("--vocab", type=int, default=5000)
-    parser.add_argument("--min-length", type=int, default=5)
-    parser.add_argument("--max-length", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2,
                         help="torch.set_num_threads (default 2)")
-    parser.add_argument("--random-state", type=int, default=0)
+    add_workload_arguments(parser)
     args = parser.parse_args(argv)
     cells = args.cells.split(",")
     hidden_sizes = [int(h) for h in args.hidden_sizes.split(",")]
     dtypes = [np.dtype(d).type for d in args.dtypes.split(",")]
 
-    blas = [f"{i['internal_api']} {i.get('version')} {i.get('architecture')} kernels "
-            f"({i['num_threads']} threads)"
-            for i in threadpool_info() if i["user_api"] == "blas"]
-    print(f"python {platform.python_version()}, numpy {np.__version__}, scipy "
-          f"{scipy.__version__}, scikit-learn {sklearn.__version__}, skrnn "
-          f"{skrnn.__version__}, torch "
-          f"{torch.__version__ if torch else 'absent: torch columns skipped'}")
-    print(f"BLAS: {'; '.join(blas)}")
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    print(f"command: python {' '.join(sys.argv)}")
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    print_environment(
+        versions={"torch": torch.__version__ if torch else "absent: torch columns skipped"},
+        threads=f"torch.set_num_threads({args.threads})" if torch else None,
+    )
     if torch is not None:
         torch.set_num_threads(args.threads)
     elif args.threads:

@@ -80,30 +80,29 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import sys
-import time
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import scipy
-import sklearn
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 # Measure the skrnn of this checkout, whatever else is installed; the sibling
 # scripts give the data location, the configuration and the PyTorch model.
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from _common import print_environment, seconds  # noqa: E402
+from sentences import DATA, RECOMMENDED_PARAMS, RECOMMENDED_TRANSFORMER  # noqa: E402
+from sentences_torch import make_model, token_tensors  # noqa: E402
 
 import skrnn  # noqa: E402
 from skrnn import OneHotSequenceTransformer, RNNClassifier  # noqa: E402
 from skrnn.datasets import load_sentences  # noqa: E402
-from sentences import DATA, RECOMMENDED_PARAMS, RECOMMENDED_TRANSFORMER  # noqa: E402
-from sentences_torch import make_model, token_tensors  # noqa: E402
 
 try:
     import torch
@@ -136,12 +135,6 @@ def threads(n):
             yield
         finally:
             torch.set_num_threads(before)
-
-
-def seconds(function):
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
 
 
 def interleaved(contenders, repeats):
@@ -615,18 +608,11 @@ def main(argv=None):
               f"train.tsv in {DATA} or pass --train PATH.", file=sys.stderr)
         return 2
 
-    blas = [f"{i['internal_api']} {i.get('version')} {i.get('architecture')} kernels "
-            f"({i['num_threads']} threads)"
-            for i in threadpool_info() if i["user_api"] == "blas"]
-    print(f"python {platform.python_version()}, numpy {np.__version__}, scipy "
-          f"{scipy.__version__}, scikit-learn {sklearn.__version__}, skrnn "
-          f"{skrnn.__version__} ({Path(skrnn.__file__).parent}), torch "
-          f"{torch.__version__ if torch else 'absent: torch columns skipped'}")
-    print(f"BLAS: {'; '.join(blas)}")
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    print(f"command: python {' '.join(sys.argv)}")
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    print_environment(
+        versions={"torch": torch.__version__ if torch else "absent: torch columns skipped"},
+        threads="each row's count for NumPy's BLAS (threadpoolctl) and "
+        "torch.set_num_threads",
+    )
     print(f"seconds: best of {args.repeats} rounds after a warm-up, contenders "
           "alternating; ratios skrnn / torch (torch always float32); load: the "
           "1-minute load average as the row ends (above the core count, other "

@@ -38,25 +38,25 @@ Run::
 
 import argparse
 import os
-import platform
 import sys
 import time
 import tracemalloc
 import warnings
 
 import numpy as np
-import scipy
-import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-# Measure the skrnn of this checkout, whatever else is installed.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Measure the skrnn of this checkout, whatever else is installed; _common
+# beside this file.
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
-import skrnn  # noqa: E402
+from _common import GATES, ints, print_environment  # noqa: E402
+
 from skrnn import OneHotSequenceTransformer, RNNClassifier  # noqa: E402
-
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 # Constants of the checks, fixed before measuring (see RESULTS.md):
 # the model state is params + gradient + Adam's m and v = 4 copies of the
@@ -211,7 +211,7 @@ def run(vocabulary, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--vocab", type=lambda s: [int(v) for v in s.split(",")],
+    parser.add_argument("--vocab", type=ints,
                         default=[10_000, 100_000], metavar="V[,V...]",
                         help="vocabulary sizes (default: 10000,100000)")
     parser.add_argument("--n-samples", type=int, default=20_000)
@@ -235,18 +235,10 @@ def main(argv=None):
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
 
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, scipy "
-        f"{scipy.__version__}, sklearn {sklearn.__version__}, skrnn "
-        f"{skrnn.__version__}"
-    )
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.2f}; {args.blas_threads} BLAS thread(s)")
-    print(f"command: python {' '.join(sys.argv)}")
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
-    print()
     results = []
     with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+        print_environment(threads=f"{args.blas_threads} BLAS thread(s)")
+        print()
         for vocabulary in args.vocab:
             results.append(run(vocabulary, args))
             print()

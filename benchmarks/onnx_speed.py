@@ -37,53 +37,25 @@ Run::
 """
 
 import argparse
-import importlib.util
 import os
-import platform
 import sys
-import time
 import warnings
 
 import numpy as np
-from threadpoolctl import threadpool_info
 
-# Measure the skrnn of this checkout, whatever else is installed.
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+# Measure the skrnn of this checkout, whatever else is installed; _common
+# (torch-free: the workload of compare_torch.py) beside this file.
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
-import skrnn
-from skrnn import OneHotSequences, OneHotSequenceTransformer, RNNClassifier
-from skrnn.onnx import onnx_inputs, to_onnx
+from _common import add_workload_arguments, best_time, make_data, print_environment  # noqa: E402
+
+from skrnn import OneHotSequences, OneHotSequenceTransformer, RNNClassifier  # noqa: E402
+from skrnn.onnx import onnx_inputs, to_onnx  # noqa: E402
 
 BATCH = 512
-
-
-def make_data(*args):
-    """compare_torch.py's workload generator, loaded from its file; torch,
-    which that file imports for its torch columns only, is kept out unless
-    already imported (an import costs seconds)."""
-    spec = importlib.util.spec_from_file_location(
-        "compare_torch", os.path.join(ROOT, "benchmarks", "compare_torch.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    hide_torch = "torch" not in sys.modules
-    if hide_torch:
-        sys.modules["torch"] = None  # `import torch` raises ImportError
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        if hide_torch:
-            del sys.modules["torch"]
-    return module.make_data(*args)
-
-
-def best_time(function, repeats=1):
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def run_config(ort, cell, H, embedding, X, y, args):
@@ -155,13 +127,9 @@ def main(argv=None):
                         help="also time models with embedding_size=H")
     parser.add_argument("--repeats", type=int, default=3,
                         help="timed runs per variant, the best kept (default 3)")
-    parser.add_argument("--n-samples", type=int, default=5000)
-    parser.add_argument("--vocab", type=int, default=5000)
-    parser.add_argument("--min-length", type=int, default=5)
-    parser.add_argument("--max-length", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2,
                         help="ONNX Runtime's intra-op threads (default 2)")
-    parser.add_argument("--random-state", type=int, default=0)
+    add_workload_arguments(parser)
     args = parser.parse_args(argv)
     try:
         import onnx
@@ -170,18 +138,10 @@ def main(argv=None):
         print("onnx_speed.py needs onnx and onnxruntime: pip install -e \".[onnx]\"")
         return 2
 
-    blas = [f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
-            for i in threadpool_info() if i["user_api"] == "blas"]
-    print(f"python {platform.python_version()}, numpy {np.__version__}, skrnn "
-          f"{skrnn.__version__}, onnx {onnx.__version__}, onnxruntime "
-          f"{ort.__version__}")
-    print(f"BLAS: {'; '.join(blas)}; OMP_NUM_THREADS="
-          f"{os.environ.get('OMP_NUM_THREADS', 'unset')}; onnxruntime threads "
-          f"{args.threads}")
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.2f}")
-    print(f"command: python {' '.join(sys.argv)}")
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    print_environment(
+        versions={"onnx": onnx.__version__, "onnxruntime": ort.__version__},
+        threads=f"onnxruntime intra-op threads {args.threads}",
+    )
 
     tokens, y = make_data(args.n_samples, args.vocab, args.min_length,
                           args.max_length, args.random_state)

@@ -51,27 +51,36 @@ badly so when the cores are busy.
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import scipy
-import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
-import skrnn
 from skrnn import OneHotSequenceTransformer, RNNClassifier, _presets
 from skrnn.datasets import load_sentences
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "trec"
+# _common beside this file (also when this file is loaded by its path).
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from _common import (  # noqa: E402
+    SHARED_DATA,
+    default_blas_threads,
+    floats,
+    ints,
+    print_environment,
+)
+
+DATA = SHARED_DATA / "trec"
 
 # --preset search: settings of RNNClassifier fixed during the grid search
 # unless --params says otherwise: small batches and early stopping on a
@@ -110,14 +119,6 @@ def recommended_pipeline(cell="gru", random_state=None):
     models read (without pretraining, -1 would be a class).
     """
     return _presets.text_classifier(cell=cell, random_state=random_state)
-
-
-def floats(text):
-    return [float(v) for v in text.split(",")]
-
-
-def ints(text):
-    return [int(v) for v in text.split(",")]
 
 
 def cells(text):
@@ -204,25 +205,8 @@ def read_data(train, test, dev=None):
 
 
 def header(args, blas_threads):
-    cores = os.cpu_count()
-    blas = ", ".join(
-        f"{i['internal_api']} {i.get('version')} {i.get('architecture')} kernels "
-        f"({i['num_threads']} threads)"
-        for i in threadpool_info()
-        if i["user_api"] == "blas"
-    )
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, scipy "
-        f"{scipy.__version__}, sklearn {sklearn.__version__}, skrnn "
-        f"{skrnn.__version__}"
-    )
-    print(
-        f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-        f"{cores} cores, load average {os.getloadavg()[0]:.2f}; BLAS: {blas}; "
-        f"main process limited to {blas_threads} BLAS thread(s), n_jobs={args.n_jobs}"
-    )
-    print(f"command: python {' '.join(sys.argv)}")
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    print_environment(threads=f"main process limited to {blas_threads} BLAS "
+                      f"thread(s), n_jobs={args.n_jobs}")
 
 
 def search(estimator, grid, X, y, args):
@@ -238,7 +222,8 @@ def search(estimator, grid, X, y, args):
     start = time.perf_counter()
     gs.fit(X, y)
     total = time.perf_counter() - start
-    return gs.best_estimator_, gs.best_params_, gs.best_score_, gs.refit_time_, total, gs.cv_results_
+    return (gs.best_estimator_, gs.best_params_, gs.best_score_, gs.refit_time_, total,
+            gs.cv_results_)
 
 
 def print_cv_table(cv_results, names):
@@ -273,8 +258,7 @@ def main(argv=None):
         print(f"error: --params names unknown RNNClassifier parameters "
               f"{sorted(unknown)}.", file=sys.stderr)
         return 2
-    cores = os.cpu_count() or 1
-    blas_threads = args.blas_threads or max(1, cores // max(1, args.n_jobs))
+    blas_threads = default_blas_threads(args.blas_threads, args.n_jobs)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
     with threadpool_limits(limits=blas_threads, user_api="blas"):

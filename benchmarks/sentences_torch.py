@@ -40,7 +40,10 @@ from skrnn import OneHotSequenceTransformer
 # (on sys.path when run as a script; added for an import by path).
 sys.path.append(str(Path(__file__).resolve().parent))
 from sentences import (  # noqa: E402
-    DATA, RECOMMENDED_PARAMS, RECOMMENDED_TRANSFORMER, read_data,
+    DATA,
+    RECOMMENDED_PARAMS,
+    RECOMMENDED_TRANSFORMER,
+    read_data,
 )
 
 

@@ -23,23 +23,21 @@ Run::
 
 import argparse
 import os
-import platform
 import sys
-import time
 import warnings
 
 import numpy as np
-from threadpoolctl import threadpool_info
 
 # Measure the skrnn of this checkout, whatever else is installed; the
-# workload is compare_torch.py's.
+# workload is compare_torch.py's, from _common (no torch import).
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-sys.path.insert(0, HERE)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
-import skrnn  # noqa: E402
+from _common import make_data, print_environment, seconds  # noqa: E402
+
 import skrnn._parallel as parallel_module  # noqa: E402
-from compare_torch import make_data  # noqa: E402
 from skrnn import OneHotSequenceTransformer, RNNClassifier  # noqa: E402
 
 PREDICT = "rnn:32,rnn:512,gru:32,gru:128,lstm:32,lstm:128"
@@ -60,9 +58,7 @@ def interleaved(run, repeats):
     for _ in range(repeats):
         for threaded in (False, True):
             serial_or_threaded(threaded)
-            start = time.perf_counter()
-            run(threaded)
-            best[threaded] = min(best[threaded], time.perf_counter() - start)
+            best[threaded] = min(best[threaded], seconds(lambda: run(threaded)))
     serial_or_threaded(True)
     return best[False], best[True]
 
@@ -91,14 +87,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     dtype = np.dtype(args.dtype).type
 
-    blas = [f"{i['internal_api']} {i.get('version')} {i.get('architecture')} kernels "
-            f"({i['num_threads']} threads)"
-            for i in threadpool_info() if i["user_api"] == "blas"]
-    print(f"python {platform.python_version()}, numpy {np.__version__}, skrnn "
-          f"{skrnn.__version__}; BLAS: {'; '.join(blas)}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.2f}; date {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
-    print(f"command: python {' '.join(sys.argv)}")
+    print_environment(threads="serial: skrnn sees a one-thread BLAS; threaded: "
+                      "skrnn's own threads")
     print(f"best of {args.repeats}, serial and threaded paths alternating; {args.dtype}")
 
     tokens, y = make_data(args.n_samples, 5000, 5, 40, args.random_state)

@@ -50,31 +50,31 @@ concurrent processes include their contention.
 
 import argparse
 import os
-import platform
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import scipy
-import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
-import skrnn
 from skrnn import RNNClassifier
-from skrnn._presets import (
-    TIME_SERIES_N_WINDOWS as RECOMMENDED_N_WINDOWS,  # noqa: F401 (re-exported)
-    TIME_SERIES_PARAMS as RECOMMENDED_PARAMS,  # noqa: F401 (re-exported)
-    time_series_classifier,
-    time_series_regressor,
-)
+from skrnn._presets import TIME_SERIES_N_WINDOWS as RECOMMENDED_N_WINDOWS  # noqa: F401
+from skrnn._presets import TIME_SERIES_PARAMS as RECOMMENDED_PARAMS  # noqa: F401
+from skrnn._presets import time_series_classifier, time_series_regressor
 from skrnn.datasets import load_sequences
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ts"
+# _common beside this file (also when this file is loaded by its path).
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from _common import SHARED_DATA, default_blas_threads, print_environment  # noqa: E402
+
+DATA = SHARED_DATA / "ts"
 
 # set -> task; the files are <set>_TRAIN.tsv and <set>_TEST.tsv.
 TASKS = {
@@ -301,22 +301,10 @@ def subsample(X, y, per_class):
 
 
 def header(args, blas_threads, aeon):
-    blas = ", ".join(
-        f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
-        for i in threadpool_info() if i["user_api"] == "blas"
+    print_environment(
+        versions={"aeon": aeon.__version__ if aeon else "not installed"},
+        threads=f"{args.n_jobs} process(es) with {blas_threads} BLAS thread(s) each",
     )
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, scipy "
-        f"{scipy.__version__}, sklearn {sklearn.__version__}, skrnn "
-        f"{skrnn.__version__}, aeon {aeon.__version__ if aeon else 'not installed'}"
-    )
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, load average "
-        f"{os.getloadavg()[0]:.2f}; BLAS: {blas}; {args.n_jobs} process(es) with "
-        f"{blas_threads} BLAS thread(s) each"
-    )
-    print(f"command: python {' '.join(sys.argv)}")
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
 
 
 def cell(results):
@@ -357,8 +345,7 @@ def main(argv=None):
     else:
         skipped = []
     seeds = [int(s) for s in args.seeds.split(",")]
-    cores = os.cpu_count() or 1
-    blas_threads = args.blas_threads or max(1, cores // max(1, args.n_jobs))
+    blas_threads = default_blas_threads(args.blas_threads, args.n_jobs)
 
     header(args, blas_threads, aeon[0] if aeon else None)
     if skipped:

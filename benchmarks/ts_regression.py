@@ -95,14 +95,13 @@ network are tiny, and threaded BLAS on them is slower.
 """
 
 import argparse
-import platform
+import os
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import sklearn
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.dummy import DummyRegressor
 from sklearn.exceptions import ConvergenceWarning
@@ -113,11 +112,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
-import skrnn
 from skrnn import RNNRegressor
 from skrnn._presets import time_series_regressor
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ts"
+# _common beside this file (also when this file is loaded by its path).
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from _common import SHARED_DATA, print_environment  # noqa: E402
+
+DATA = SHARED_DATA / "ts"
 NAME = "Covid3Month"
 
 # The documented time-series regression configuration is the package's
@@ -225,14 +230,6 @@ def quicken(model):
     return model.set_params(**{name: 3 for name in names})
 
 
-def header():
-    print(
-        f"skrnn {skrnn.__version__}, scikit-learn {sklearn.__version__}, numpy "
-        f"{np.__version__}, python {platform.python_version()}, "
-        f"{platform.machine()}; 1 BLAS thread"
-    )
-
-
 def run_cv(args, X, y):
     folds = RepeatedKFold(n_splits=5, n_repeats=3, random_state=1)
     print(f"\n{NAME} TRAIN ({len(X)} series): 5-fold CV repeated 3 times, RMSE\n")
@@ -293,9 +290,9 @@ def run_test(args, X, y, X_test, y_test):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    header()
-    X, y = load_ts(args.data_dir / f"{NAME}_TRAIN.tsv")
     with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+        print_environment(threads="1 BLAS thread")
+        X, y = load_ts(args.data_dir / f"{NAME}_TRAIN.tsv")
         warnings.simplefilter("ignore", ConvergenceWarning)
         if args.cv:
             run_cv(args, X, y)

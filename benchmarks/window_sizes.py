@@ -41,27 +41,27 @@ Run::
 """
 
 import argparse
-import os
-import platform
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import scipy
-import sklearn
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
-# Measure the skrnn of this checkout, whatever else is installed.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Measure the skrnn of this checkout, whatever else is installed; _common
+# beside this file.
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
 
-import skrnn  # noqa: E402
+from _common import SHARED_DATA, ints, print_environment, seconds  # noqa: E402
+
 from skrnn._presets import time_series_classifier  # noqa: E402
 from skrnn.datasets import load_sequences  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ts"
+DATA = SHARED_DATA / "ts"
 
 
 def make_series(n_samples, length, random_state):
@@ -111,25 +111,9 @@ def model_for(size, epochs, random_state):
     return model
 
 
-def header(args):
-    blas = ", ".join(
-        f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
-        for i in threadpool_info() if i["user_api"] == "blas"
-    )
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, scipy "
-        f"{scipy.__version__}, sklearn {sklearn.__version__}, skrnn "
-        f"{skrnn.__version__}"
-    )
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.2f}; BLAS: {blas}")
-    print(f"command: python {' '.join(sys.argv)}")
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
-
-
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=lambda s: [int(v) for v in s.split(",")],
+    parser.add_argument("--sizes", type=ints,
                         default=[1, 2, 4, 8, 16, 32], metavar="S[,S...]",
                         help="SequenceWindows sizes (default: 1,2,4,8,16,32)")
     parser.add_argument("--epochs", type=int, default=20,
@@ -156,7 +140,7 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     with threadpool_limits(limits=args.blas_threads, user_api="blas"):
-        header(args)
+        print_environment(threads=f"{args.blas_threads} BLAS thread(s)")
         X_train, y_train, X_test, y_test, source = load_data(args)
         lengths = [len(x) for x in X_train]
         print(f"data: {source}: {len(X_train)} training / {len(X_test)} test "
@@ -180,9 +164,8 @@ def main(argv=None):
             for _ in range(args.repeats):
                 for size in sizes:  # alternating, so that load spreads over all
                     model = model_for(size, args.epochs, args.random_state)
-                    start = time.perf_counter()
-                    model.fit(X_train, y_train)
-                    best[size] = min(best[size], time.perf_counter() - start)
+                    elapsed = seconds(lambda: model.fit(X_train, y_train))
+                    best[size] = min(best[size], elapsed)
                     fitted[size] = model
                     print(f"  size {size:>3}: fit {best[size]:.3f} s (best so far), "
                           f"{model[-1].n_iter_} epochs", flush=True)
@@ -199,9 +182,9 @@ def main(argv=None):
     print(f"| size | steps per sequence | features per step | fit s | s per epoch "
           f"| time / size {first} | steps / size {first} | test accuracy % |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for size, steps, features, seconds, accuracy in rows:
-        print(f"| {size} | {steps:.1f} | {features} | {seconds:.3f} | "
-              f"{seconds / args.epochs:.4f} | {seconds / rows[0][3]:.3f} | "
+    for size, steps, features, fit_time, accuracy in rows:
+        print(f"| {size} | {steps:.1f} | {features} | {fit_time:.3f} | "
+              f"{fit_time / args.epochs:.4f} | {fit_time / rows[0][3]:.3f} | "
               f"{steps / rows[0][1]:.3f} | {accuracy:.1f} |")
     return 0
 

@@ -75,7 +75,7 @@ def test_correctness_report_runs(capsys):
     assert correctness.main(["-k", selected]) == 0
     out = capsys.readouterr().out
     assert "worst relative error against central differences" in out
-    line = next(l for l in out.splitlines() if l.strip().startswith("rnn-tanh"))
+    line = next(x for x in out.splitlines() if x.strip().startswith("rnn-tanh"))
     assert float(line.split()[1]) < 1e-6
 
 

@@ -12,8 +12,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from skrnn import RNNClassifier, SequenceWindows
-from skrnn import _presets
+from skrnn import RNNClassifier, SequenceWindows, _presets
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
