@@ -23,6 +23,18 @@ MLP estimators), so that a sample of weight k counts as k copies of it. For
 ``'next_token'`` the sums run over tokens, each weighted by its sequence's
 ``w_i``: the loss is the weighted mean cross-entropy per predicted token.
 
+Direct connections (``direct_size``; Mikolov et al. 2011, RNNME): a table
+``W_direct`` (direct_size, n_outputs) wired straight to the output layer from
+sparse features of the input, in practice hashed n-grams of the token ids
+(`skrnn._ngrams`): given a sparse matrix ``X_direct`` with one row per
+output row,
+
+    o_i = W_out s_i + b_out + X_direct[i] W_direct
+    d W_direct = X_direct^T d o      (only the rows some X_direct[i] uses)
+
+trained jointly with the rest, under the same L2 penalty as the other weight
+matrices and with no dropout.
+
 Every layer can start from a given state instead of zero and returns its
 final state (torch's ``h_0`` and ``h_n``; with the LSTM also ``c_0`` and
 ``c_n``), so that a long sequence can be run chunk by chunk, the state of
@@ -33,10 +45,12 @@ with PyTorch's names and shapes (``weight_ih_l0``, ``weight_hh_l0_reverse``,
 ...). Each 2-D weight is stored transposed, so that the views read in
 PyTorch's layout while ``x @ W.T`` and the row gather of one-hot input run on
 C-contiguous memory; the embedding, whose PyTorch layout already has a row per
-input slot, is stored as it is. Pure NumPy: no scikit-learn here.
+input slot, and the direct table, a row per feature, are stored as they are.
+Pure NumPy (and SciPy's sparse matrices): no scikit-learn here.
 """
 
 import numpy as np
+import scipy.sparse
 
 from ._cells import CELLS, ElmanCell, LSTMCell
 from ._scratch import Scratch, fresh
@@ -289,6 +303,10 @@ class RecurrentNetwork:
         direction of a layer (forward and backward), which shares nothing
         with the other direction's, and returns the results in order: the
         builtin `map`, or a parallel one from `skrnn._parallel.thread_map`.
+    direct_size : int or None, default=None
+        Rows of the direct connections' table ``weight_direct``
+        (direct_size, n_outputs), read through the ``direct`` features given
+        to `forward` and `loss_and_gradient`; None: no direct connections.
     """
 
     def __init__(
@@ -304,6 +322,7 @@ class RecurrentNetwork:
         embedding_size=None,
         output="softmax",
         map_directions=map,
+        direct_size=None,
     ):
         self.cell = (
             ElmanCell(nonlinearity) if cell == "rnn" else CELLS[cell]()
@@ -318,6 +337,7 @@ class RecurrentNetwork:
         self.output = output
         self.per_step = output in PER_STEP_OUTPUTS
         self.map_directions = map_directions
+        self.direct_size = None if direct_size is None else int(direct_size)
         # training's per-row arrays, reused from minibatch to minibatch
         self.scratch = Scratch()
 
@@ -336,7 +356,9 @@ class RecurrentNetwork:
 
     def layout(self, input_size, n_outputs):
         """The `ParameterLayout` for inputs of ``input_size`` and ``n_outputs``
-        outputs (classes, or regression targets)."""
+        outputs (classes, regression targets, or tokens); with
+        ``direct_size``, the direct table ``weight_direct`` last, row-major
+        (a feature's row of n_outputs is contiguous)."""
         G, H, D = self.cell.n_gates, self.hidden_size, self.directions
         shapes = []
         E = self.embedding_size
@@ -354,20 +376,27 @@ class RecurrentNetwork:
                     (f"bias_hh{sfx}", (G * H,)),
                 ]
         shapes += [("weight_out", (n_outputs, H * D)), ("bias_out", (n_outputs,))]
-        return ParameterLayout(shapes, row_major=["weight_embedding"])
+        if self.direct_size is not None:
+            shapes.append(("weight_direct", (self.direct_size, n_outputs)))
+        return ParameterLayout(shapes, row_major=["weight_embedding", "weight_direct"])
 
     def init_params(self, layout, rng, dtype, one_hot=False):
         """PyTorch's initialization: U(-1/sqrt(H), 1/sqrt(H)) for the recurrent
         layers, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the output layer and
         for the embedding of numeric input (``nn.Linear``), N(0, 1) for the
         embedding of one-hot input (``nn.Embedding``); and for the LSTM, 1
-        added to the forget gate's input bias, as Keras does."""
+        added to the forget gate's input bias, as Keras does. The direct
+        table starts at zero (and draws nothing from ``rng``: the other
+        parameters are those of the network without it)."""
         flat = np.empty(layout.size, dtype=dtype)
         bound = 1 / np.sqrt(self.hidden_size)
         for name, shape in layout.shapes.items():
             size = int(np.prod(shape))
             if name == "weight_embedding" and one_hot:
                 flat[layout.slices[name]] = rng.standard_normal(size)
+                continue
+            if name == "weight_direct":
+                flat[layout.slices[name]] = 0
                 continue
             if name.endswith("_out"):
                 b = 1 / np.sqrt(layout.shapes["weight_out"][1])
@@ -401,7 +430,7 @@ class RecurrentNetwork:
         return mask
 
     def forward(self, params, batch, train=False, rng=None, keep_states=False,
-                initial_state=None, head=True):
+                initial_state=None, head=True, direct=None):
         """The output (class probabilities, or values) of a packed batch, in
         the batch's row order.
 
@@ -423,6 +452,12 @@ class RecurrentNetwork:
         head : bool
             Apply the output layer; False stops after the recurrent layers
             (``output`` is then None).
+        direct : sparse matrix of shape (B, direct_size) or (n_rows, direct_size), or None
+            The features of the direct connections (with ``direct_size``):
+            one row per output row, in the batch's row order (packed order
+            for a per-step output); ``direct @ W_direct`` is added to the
+            logits. Converted to CSR of the parameters' dtype if it is not.
+            None: no direct term.
 
         Returns
         -------
@@ -433,7 +468,7 @@ class RecurrentNetwork:
             after its last step, shaped as ``initial_state``.
         """
         logits, cache = self._logits(
-            params, batch, train, rng, keep_states, initial_state, head
+            params, batch, train, rng, keep_states, initial_state, head, direct
         )
         if logits is None:
             return None, cache
@@ -441,8 +476,9 @@ class RecurrentNetwork:
         return activation(logits), cache
 
     def _logits(self, params, batch, train=False, rng=None, keep_states=False,
-                initial_state=None, head=True):
-        """`forward` up to the output layer's logits (before the activation)."""
+                initial_state=None, head=True, direct=None):
+        """`forward` up to the output layer's logits (before the activation):
+        ``o = s W_out^T + b_out (+ X_direct W_direct)``."""
         dtype = params["weight_out"].dtype
         D = self.directions
         # Training's arrays live until its backward pass, within one step:
@@ -582,13 +618,39 @@ class RecurrentNetwork:
         cache["summary"] = summary
         logits = summary @ params["weight_out"].T
         logits += params["bias_out"]
+        if direct is not None:
+            # o += X_direct W_direct: a sparse product, the rows of the table
+            # the features name (one temporary the size of the logits)
+            direct = self._direct_features(direct, len(logits), dtype)
+            logits += direct @ params["weight_direct"]
+            cache["direct"] = direct
         return logits, cache
+
+    def _direct_features(self, direct, n_rows, dtype):
+        """``direct`` as a CSR matrix of ``dtype``, checked against the
+        table and the ``n_rows`` output rows."""
+        if self.direct_size is None:
+            raise ValueError(
+                "direct features were given to a network without direct "
+                "connections (direct_size=None)."
+            )
+        if not (scipy.sparse.issparse(direct) and direct.format == "csr"):
+            direct = scipy.sparse.csr_matrix(direct)
+        if direct.dtype != dtype:
+            direct = direct.astype(dtype)
+        if direct.shape != (n_rows, self.direct_size):
+            raise ValueError(
+                f"direct features have shape {direct.shape}, but the batch "
+                f"needs ({n_rows}, {self.direct_size}): one row per output "
+                "row, one column per row of the direct table."
+            )
+        return direct
 
     # -- loss and backward ----------------------------------------------------
 
     def loss_and_gradient(
         self, params, grads, batch, y, sample_weight, alpha, rng=None, sparse=None,
-        initial_state=None, return_state=False,
+        initial_state=None, return_state=False, direct=None,
     ):
         """Loss of a packed batch and its exact gradient, written into ``grads``.
 
@@ -612,15 +674,20 @@ class RecurrentNetwork:
         sparse : RowSparseGradient or None
             For one-hot input: receives the gradient of the first layer's
             ``weight_ih`` (or the embedding) as the rows of the batch's
-            tokens; those blocks of ``grads`` are then not written, and
-            carry no penalty here (`RowSparseGradient.add_penalty` adds it on
-            those rows).
+            tokens, and, if its blocks include it, of ``weight_direct`` as
+            the rows the ``direct`` features use (none without them); those
+            blocks of ``grads`` are then not written, and carry no penalty
+            here (`RowSparseGradient.add_penalty` adds it on those rows).
         initial_state : tuple of ndarray or None
             The state the sequences start from (see `forward`); the
             gradient is exact given it (the state is a constant here: its
             gradient is returned, not followed further back).
         return_state : bool
             Also return the final state and the gradient of the initial one.
+        direct : sparse matrix or None
+            The direct connections' features, one row per output row (see
+            `forward`). ``weight_direct`` is a weight matrix: its gradient
+            is ``X_direct^T d_o`` plus the L2 penalty's, as every weight's.
 
         Returns
         -------
@@ -632,7 +699,8 @@ class RecurrentNetwork:
             to ``initial_state``, shaped as it; None when it was None.
         """
         output, cache = self.forward(
-            params, batch, train=True, rng=rng, initial_state=initial_state
+            params, batch, train=True, rng=rng, initial_state=initial_state,
+            direct=direct,
         )
         dtype = output.dtype
         if self.per_step:
@@ -668,6 +736,8 @@ class RecurrentNetwork:
         else:
             grads["weight_out"] += d_logits.T @ cache["summary"]
         grads["bias_out"] += d_logits.sum(axis=0)
+        if self.direct_size is not None:
+            _backward_direct(grads, sparse, cache.get("direct"), d_logits)
         d_summary = d_logits @ params["weight_out"]
         if "summary_mask" in cache:
             d_summary *= cache["summary_mask"]
@@ -682,21 +752,30 @@ class RecurrentNetwork:
     def sparse_blocks(self, layout):
         """The blocks of the flat vector that `loss_and_gradient` can return
         row-sparse for one-hot input: the first layer's ``weight_ih``, stored
-        as (n_token_slots, gates * H) rows, or the embedding. For
+        as (n_token_slots, gates * H) rows, or the embedding; and the direct
+        table, (direct_size, n_outputs) rows, if any. For
         `RowSparseGradient`."""
         if self.embedding_size is not None:
-            return {
+            blocks = {
                 "weight_embedding": (
                     layout.slices["weight_embedding"], self.embedding_size
                 )
             }
-        G, H = self.cell.n_gates, self.hidden_size
-        return {
-            "weight_ih" + _suffix(0, d): (layout.slices["weight_ih" + _suffix(0, d)], G * H)
-            for d in range(self.directions)
-        }
+        else:
+            G, H = self.cell.n_gates, self.hidden_size
+            blocks = {
+                "weight_ih" + _suffix(0, d): (
+                    layout.slices["weight_ih" + _suffix(0, d)], G * H
+                )
+                for d in range(self.directions)
+            }
+        if self.direct_size is not None:
+            blocks["weight_direct"] = (
+                layout.slices["weight_direct"], layout.shapes["weight_direct"][1]
+            )
+        return blocks
 
-    def gradient_times_input(self, params, batch, d_output):
+    def gradient_times_input(self, params, batch, d_output, direct=None):
         """Gradient x input of ``sum(d_output * output)``, per packed step.
 
         For each packed row, the gradient of ``sum(d_output * output)`` with
@@ -709,12 +788,16 @@ class RecurrentNetwork:
         batch : PackedBatch
         d_output : ndarray of shape (B, n_outputs)
             Weights of the outputs, in the batch's row order.
+        direct : sparse matrix or None
+            The direct connections' features (see `forward`): they change
+            the output (and so its derivative through the activation), but
+            are not an input differentiated here.
 
         Returns
         -------
         ndarray of shape (n_rows,)
         """
-        output, cache = self.forward(params, batch, keep_states=True)
+        output, cache = self.forward(params, batch, keep_states=True, direct=direct)
         d_logits = OUTPUTS[self.output][2](output, d_output)
         d_summary = d_logits @ params["weight_out"]
         d_out, d_hn = self._unpool(d_summary, cache)
@@ -856,10 +939,11 @@ class RecurrentNetwork:
 
     # -- inference ------------------------------------------------------------
 
-    def predict(self, params, batch):
+    def predict(self, params, batch, direct=None):
         """The output (B, n_outputs) in the batch's row order: class
-        probabilities for ``'softmax'``, values for ``'identity'``."""
-        output, _ = self.forward(params, batch, train=False)
+        probabilities for ``'softmax'``, values for ``'identity'``
+        (``direct``: see `forward`)."""
+        output, _ = self.forward(params, batch, train=False, direct=direct)
         return output
 
     def hidden_states(self, params, batch, layer, initial_state=None,
@@ -875,14 +959,16 @@ class RecurrentNetwork:
             return out, cache["final_state"]
         return out
 
-    def logits(self, params, batch, initial_state=None):
+    def logits(self, params, batch, initial_state=None, direct=None):
         """The output layer's logits before the activation, and the final
         state (see `forward`): for ``'next_token'``, the (n_rows, n_tokens)
         scores of the next token after every packed row."""
-        logits, cache = self._logits(params, batch, initial_state=initial_state)
+        logits, cache = self._logits(
+            params, batch, initial_state=initial_state, direct=direct
+        )
         return logits, cache["final_state"]
 
-    def log_likelihood(self, params, batch, targets, initial_state=None):
+    def log_likelihood(self, params, batch, targets, initial_state=None, direct=None):
         """``log p(targets)`` of every packed row of a per-step output, and
         the final state (see `forward`).
 
@@ -893,6 +979,9 @@ class RecurrentNetwork:
         targets : ndarray of int, shape (n_rows,)
             The next token of every packed row.
         initial_state : tuple of ndarray or None
+        direct : sparse matrix of shape (n_rows, direct_size) or None
+            The direct connections' features of every packed row (see
+            `forward`).
 
         Returns
         -------
@@ -901,7 +990,7 @@ class RecurrentNetwork:
             stable log-softmax of the logits.
         final_state : tuple of ndarray
         """
-        logits, final_state = self.logits(params, batch, initial_state)
+        logits, final_state = self.logits(params, batch, initial_state, direct)
         return log_softmax_at(logits, targets), final_state
 
 
@@ -970,6 +1059,40 @@ def _add_rows(grads, sparse, name, tokens, sums, transposed):
         grads[name].T[tokens] += sums
     else:
         grads[name][tokens] += sums
+
+
+def _backward_direct(grads, sparse, direct, d_logits):
+    """Add ``d W_direct = X_direct^T d_logits`` (the rows the features use)
+    into ``grads``, or give it to ``sparse`` if its blocks hold the table
+    (no rows when there are no features)."""
+    to_sparse = sparse is not None and "weight_direct" in sparse.blocks
+    if direct is None:
+        if to_sparse:
+            sparse.set(
+                "weight_direct", np.zeros(0, dtype=np.intp),
+                np.zeros((0, d_logits.shape[1]), dtype=d_logits.dtype),
+            )
+        return
+    rows, sums = _feature_sums(direct, d_logits)
+    if to_sparse:
+        sparse.set("weight_direct", rows, sums)
+    else:
+        grads["weight_direct"][rows] += sums
+
+
+def _feature_sums(features, d_logits):
+    """(rows, sums): the distinct columns ``rows`` a CSR matrix ``features``
+    uses and ``features[:, rows]^T d_logits``, (len(rows), n_outputs), of
+    the features' dtype: the product over the used columns only, never the
+    whole table."""
+    nnz = features.indptr[-1]
+    rows, column = np.unique(features.indices[:nnz], return_inverse=True)
+    used = scipy.sparse.csr_matrix(
+        (features.data[:nnz], column.ravel(), features.indptr),
+        shape=(features.shape[0], len(rows)),
+    )
+    sums = np.asarray(used.T @ d_logits).astype(features.dtype, copy=False)
+    return rows.astype(np.intp), sums
 
 
 def _token_sums(batch, rows):

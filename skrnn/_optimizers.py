@@ -17,6 +17,13 @@ rows alone, and an optimizer's ``sparse_updates`` says what it does with them:
   update would move them (Adam's moments decay every step): lazy Adam, as
   TensorFlow's LazyAdam and PyTorch's SparseAdam;
 - None: the optimizer needs the dense gradient (momentum, Adam).
+
+A block of the flat vector can learn at its own rate
+(`BaseOptimizer.set_block_factor`): its entries are updated with the
+learning rate times a factor, on the dense and the row-sparse paths alike
+(for Adam, whose step is proportional to the learning rate, the step of
+those entries is multiplied by the factor; for SGD with momentum, their
+velocity is in those units too).
 """
 
 import numpy as np
@@ -118,9 +125,11 @@ class BaseOptimizer:
     A subclass names its state arrays (``state``, each the size of the flat
     parameter vector, created at the first update) and its scratch arrays
     (``work``: the same, but reused memory rather than state, and not saved),
-    and implements ``_update(params, grads, *state, *work)``, in place on
-    equal-shaped arrays, so that the same rule runs on the whole vector, on
-    parts of it, or on rows of it.
+    and implements ``_update(params, grads, *state, *work, learning_rate)``,
+    in place on equal-shaped arrays, so that the same rule runs on the whole
+    vector, on parts of it, or on rows of it, each part with its learning
+    rate (``learning_rate`` times the part's factor, see
+    `set_block_factor`).
 
     Parameters
     ----------
@@ -133,10 +142,79 @@ class BaseOptimizer:
     # a dense update of at least this many entries runs in two halves, in
     # parallel when `update_params` is given a threaded map
     PARALLEL_SIZE = 2**16
+    # (start, stop, factor) of each block with a learning rate of its own,
+    # by start: see `set_block_factor` (a class default: none, and none in
+    # optimizers saved before there were factors)
+    block_factors = ()
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
         self.t = 0
+
+    def set_block_factor(self, where, factor):
+        """Update the entries ``where`` of the flat vector with the learning
+        rate times ``factor`` (for every update from now on; ``factor=1``
+        returns them to the common rate).
+
+        ``where`` is a slice of the flat vector with a start and a stop
+        (step 1), such as ``ParameterLayout.slices[name]``; it must not
+        overlap another block with a factor (setting one block's factor
+        again replaces it). A block of a `RowSparseGradient` must lie inside
+        one block with a factor or outside all of them.
+        """
+        start, stop = where.start, where.stop
+        if start is None or stop is None or where.step not in (None, 1):
+            raise ValueError(f"where must be a slice with a start and a stop, got {where}.")
+        start, stop, factor = int(start), int(stop), float(factor)
+        if not 0 <= start < stop:
+            raise ValueError(f"where must be a nonempty slice, got {where}.")
+        if not (np.isfinite(factor) and factor >= 0):
+            raise ValueError(f"factor must be a finite number >= 0, got {factor}.")
+        kept = []
+        for block in self.block_factors:
+            if block[:2] == (start, stop):
+                continue
+            if block[0] < stop and start < block[1]:
+                raise ValueError(
+                    f"slice({start}, {stop}) overlaps the block "
+                    f"slice({block[0]}, {block[1]}), which has a factor already."
+                )
+            kept.append(block)
+        if factor != 1:
+            kept.append((start, stop, factor))
+        self.block_factors = tuple(sorted(kept))
+
+    def _segments(self, start, stop):
+        """``[start, stop)`` of the flat vector cut where the factors change:
+        a list of (slice, learning rate); one piece, at ``learning_rate``,
+        without factors."""
+        learning_rate = self.learning_rate
+        pieces = []
+        position = start
+        for first, last, factor in self.block_factors:
+            first, last = max(first, start), min(last, stop)
+            if first >= last:
+                continue
+            if first > position:
+                pieces.append((slice(position, first), learning_rate))
+            pieces.append((slice(first, last), learning_rate * factor))
+            position = last
+        if position < stop or not pieces:
+            pieces.append((slice(position, stop), learning_rate))
+        return pieces
+
+    def _block_rate(self, where):
+        """The learning rate of a row-sparse block at ``where`` (a slice)."""
+        for first, last, factor in self.block_factors:
+            if first <= where.start and where.stop <= last:
+                return self.learning_rate * factor
+            if first < where.stop and where.start < last:
+                raise ValueError(
+                    f"The row-sparse block slice({where.start}, {where.stop}) "
+                    f"lies partly in the block slice({first}, {last}) with a "
+                    "factor: a factor must cover a sparse block or miss it."
+                )
+        return self.learning_rate
 
     def update_params(self, params, grads, sparse=None, map_parts=map):
         """Update ``params`` in place with ``grads`` (flat arrays of one shape).
@@ -147,6 +225,8 @@ class BaseOptimizer:
         ``map_parts``: how the halves of a large dense update are run (the
         builtin `map`, or a threaded one: the element-wise passes of a
         vector of millions run at memory speed, which two cores double).
+        Each part is cut where the learning rate's factors change
+        (`set_block_factor`).
         """
         self.t += 1
         for name in self.state:
@@ -155,29 +235,40 @@ class BaseOptimizer:
         state = [getattr(self, name) for name in self.state]
         if sparse is None:
             work = [self._work_array(name, params) for name in self.work]
-            parts = [slice(None)]
+            parts = [(0, len(params))]
             if len(params) >= self.PARALLEL_SIZE:
                 half = len(params) // 2
-                parts = [slice(0, half), slice(half, None)]
+                parts = [(0, half), (half, len(params))]
 
             def update(part):
-                arrays = (a[part] for a in state + work)
-                self._update(params[part], grads[part], *arrays)
+                for where, learning_rate in self._segments(*part):
+                    arrays = (a[where] for a in state + work)
+                    self._update(
+                        params[where], grads[where], *arrays,
+                        learning_rate=learning_rate,
+                    )
 
             list(map_parts(update, parts))
             return
         if self.sparse_updates is None:
             raise ValueError(f"{type(self).__name__} needs a dense gradient.")
         # the scratch arrays: as large as the largest part, not the vector
-        for where in sparse.dense:
-            work = [self._work_array(name, params[where]) for name in self.work]
-            arrays = [a[where] for a in state] + work
-            self._update(params[where], grads[where], *arrays)
+        for part in sparse.dense:
+            for where, learning_rate in self._segments(part.start, part.stop):
+                work = [self._work_array(name, params[where]) for name in self.work]
+                arrays = [a[where] for a in state] + work
+                self._update(
+                    params[where], grads[where], *arrays, learning_rate=learning_rate
+                )
         for name, rows in sparse.rows.items():
+            learning_rate = self._block_rate(sparse.blocks[name][0])
             blocks = [sparse.block(a, name) for a in [params, *state]]
             selected = [block[rows] for block in blocks]  # copies
             work = [self._work_array(w, selected[0]) for w in self.work]
-            self._update(selected[0], sparse.values[name], *selected[1:], *work)
+            self._update(
+                selected[0], sparse.values[name], *selected[1:], *work,
+                learning_rate=learning_rate,
+            )
             for block, values in zip(blocks, selected):
                 block[rows] = values
 
@@ -195,7 +286,7 @@ class BaseOptimizer:
         state.pop("_work_buffers", None)  # scratch memory, not state
         return state
 
-    def _update(self, params, grads, *state):
+    def _update(self, params, grads, *state, learning_rate):
         raise NotImplementedError
 
 
@@ -221,14 +312,14 @@ class SGDOptimizer(BaseOptimizer):
     def sparse_updates(self):
         return None if self.momentum else "exact"
 
-    def _update(self, params, grads, velocity=None):
+    def _update(self, params, grads, velocity=None, *, learning_rate):
         if not self.momentum:
-            params -= self.learning_rate * grads
+            params -= learning_rate * grads
             return
         velocity *= self.momentum
-        velocity -= self.learning_rate * grads
+        velocity -= learning_rate * grads
         if self.nesterov:
-            params += self.momentum * velocity - self.learning_rate * grads
+            params += self.momentum * velocity - learning_rate * grads
         else:
             params += velocity
 
@@ -244,9 +335,9 @@ class AdagradOptimizer(BaseOptimizer):
         self.epsilon = epsilon
         self.sum_sq = None
 
-    def _update(self, params, grads, sum_sq):
+    def _update(self, params, grads, sum_sq, *, learning_rate):
         sum_sq += grads**2
-        params -= self.learning_rate * grads / (np.sqrt(sum_sq) + self.epsilon)
+        params -= learning_rate * grads / (np.sqrt(sum_sq) + self.epsilon)
 
 
 class AdamOptimizer(BaseOptimizer):
@@ -277,7 +368,7 @@ class AdamOptimizer(BaseOptimizer):
     def sparse_updates(self):
         return "lazy" if self.lazy else None
 
-    def _update(self, params, grads, m, v, scratch):
+    def _update(self, params, grads, m, v, scratch, *, learning_rate):
         # in place, through one reused scratch array: the epoch's largest
         # arrays would otherwise be fresh temporaries, whose page faults cost
         # more than the arithmetic
@@ -289,7 +380,7 @@ class AdamOptimizer(BaseOptimizer):
         scratch *= 1 - self.beta_2
         v += scratch
         step = (
-            self.learning_rate
+            learning_rate
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
