@@ -52,8 +52,18 @@ from ._optimizers import (
     clip_grad_norm,
 )
 from ._parallel import thread_map
-from ._validation import check_sample_weight, set_table_attributes
+from ._validation import Count, check_sample_weight, set_table_attributes
 
+# The default size of the direct connections' table, in numbers: rows x
+# outputs (`BaseRNN._direct_rows`). 2**19 floats are 4 MiB in float64, a
+# table that dense Adam updates at every step for little cost.
+DIRECT_ENTRIES = 2**19
+# Weights beyond this magnitude make `BaseRNN._check_trained_model` check the
+# outputs; no healthy fit comes near it.
+LARGE_WEIGHT = 1e4
+# The direct table's default learning rate, as a multiple of the network's:
+# alone at the network's rate it learned little (issue 27's measurement).
+DIRECT_RATE = 25
 
 
 def diverged(what, advice=(
@@ -67,15 +77,13 @@ def diverged(what, advice=(
     )
 
 
-class Count(Interval):
-    """`Interval` of ints that refuses bools, which Python counts as ints
-    (``hidden_size=True`` is a mistake, not 1)."""
-
-    def __init__(self, left, right=None, *, closed="left"):
-        super().__init__(Integral, left, right, closed=closed)
-
-    def is_satisfied_by(self, val):
-        return not isinstance(val, bool) and super().is_satisfied_by(val)
+def _weights_sound(params):
+    """Whether the weights' norm is at most the fourth root of the dtype's
+    largest number (1e77 in float64, 4e9 in float32): a few products of
+    such weights already overflow, and no healthy fit comes near it."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        squares = np.dot(params, params)
+    return bool(squares <= np.sqrt(np.finfo(params.dtype).max))
 
 
 def _stochastic(estimator):
@@ -201,7 +209,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # ``weights_`` another model's (`_check_architecture`)
     _architecture = (
         "cell", "hidden_size", "num_layers", "bidirectional", "nonlinearity",
-        "embedding_size",
+        "embedding_size", "direct_order", "direct_size",
     )
 
     _parameter_constraints: dict = {
@@ -213,6 +221,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "embedding_size": [Count(1), None],
+        "direct_order": [Count(0)],
+        "direct_size": [Count(1), None],
+        "direct_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "solver": [StrOptions({"sgd", "adagrad", "adam", "lazy_adam"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
@@ -248,6 +259,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         dropout,
         input_dropout,
         embedding_size,
+        direct_order,
+        direct_size,
+        direct_learning_rate,
         solver,
         learning_rate,
         momentum,
@@ -277,6 +291,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.embedding_size = embedding_size
+        self.direct_order = direct_order
+        self.direct_size = direct_size
+        self.direct_learning_rate = direct_learning_rate
         self.solver = solver
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -319,6 +336,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         sequences in ``order``; returns the epoch's mean training loss."""
 
     @abstractmethod
+    def _outputs_finite(self, state, params):
+        """Whether the network's outputs on the training sequences are all
+        finite under the parameter views ``params``."""
+
+    @abstractmethod
     def _held_out_score(self, state, params, validation):
         """Score (higher is better) of the held-out sequences ``validation``
         under the parameter views ``params`` (early stopping)."""
@@ -326,6 +348,24 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------
     # Hooks with a default
     # ------------------------------------------------------------------
+
+    def _check_trained_model(self, state):
+        """The last check before commit: a model whose weights grew large
+        (beyond `LARGE_WEIGHT`: no healthy fit comes near) must still compute
+        finite outputs on its training data, else training diverged. (Each
+        minibatch's loss was finite, but the last updates were never
+        evaluated.)"""
+        params = state.predicting_params()
+        if not _weights_sound(params):
+            raise diverged("the weights became too large or not finite")
+        if np.abs(params).max() <= LARGE_WEIGHT:
+            return
+        if not self._outputs_finite(state, state.layout.views(params)):
+            raise diverged(
+                "the last updates made weights so large (up to "
+                f"{np.abs(params).max():.3g}) that the network's outputs on the "
+                "training data overflow"
+            )
 
     def _check_fit_options(self, incremental):
         """Combinations of parameters that no input can make work."""
@@ -340,6 +380,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _network_options(self):
         """Keyword arguments of `RecurrentNetwork` beyond the shared ones."""
         return {"bidirectional": self.bidirectional}
+
+    def _direct_rows(self, n_outputs):
+        """Rows of the direct connections' table (None without them):
+        ``direct_size``, or by default the largest power of two whose table
+        holds at most `DIRECT_ENTRIES` numbers (from 2**10 to 2**20 rows)."""
+        if not self.direct_order:
+            return None
+        if self.direct_size is not None:
+            return self.direct_size
+        rows = 2 ** int(np.floor(np.log2(max(1, DIRECT_ENTRIES // n_outputs))))
+        return int(min(max(rows, 2**10), 2**20))
 
     def _initial_params(self, network, layout, rng, data):
         """The parameters a new (not continuing) fit starts from, and the
@@ -380,6 +431,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 data, incremental, continuing, map_directions
             )
             params = self._train(state, incremental)
+            self._check_trained_model(state)
         self._commit(X, state, params, attributes, continuing, incremental)
         return self
 
@@ -390,6 +442,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         sequences, two_d = self._check_input(
             X, reset=not (continuing and hasattr(self, "input_size_"))
         )
+        self._check_direct_input(sequences)
         sample_weight = check_sample_weight(sample_weight, len(sequences))
         data = self._fit_data(
             sequences, y, sample_weight, incremental=incremental, classes=classes,
@@ -418,7 +471,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         keeps (optimizer, random state, averaged weights) is copied, not
         taken, so that the estimator stays as it was until `_commit`."""
         dtype = data.sample_weight.dtype
-        network = self._make_network(map_directions)
+        network = self._make_network(map_directions, data.n_outputs)
         layout = network.layout(data.sequences.input_size, data.n_outputs)
         first_call = not (incremental and hasattr(self, "_random_state"))
         # fit draws from random_state afresh; partial_fit goes on drawing.
@@ -437,6 +490,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # partial_fit keeps the optimizer's state; fit (warm or not) starts anew.
         previous = getattr(self, "_optimizer", None) if incremental and continuing else None
         optimizer = self._make_optimizer(previous)
+        if optimizer is not None and "weight_direct" in layout.slices:
+            # the table learns at its own rate (a factor on the common one)
+            optimizer.set_block_factor(
+                layout.slices["weight_direct"],
+                self._direct_learning_rate() / self.learning_rate,
+            )
         state = _TrainingState(
             network, layout, params, optimizer, rng, history, data, average
         )
@@ -450,6 +509,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if trained is not None and trained.size == layout.size:
             return trained.astype(dtype, copy=True)
         return layout.pack(self.weights_, dtype)
+
+    def _direct_learning_rate(self):
+        """``direct_learning_rate``, by default `DIRECT_RATE` times
+        ``learning_rate``."""
+        if self.direct_learning_rate is None:
+            return DIRECT_RATE * self.learning_rate
+        return self.direct_learning_rate
 
     def _weight_average(self, continuing):
         """The `WeightAverage` of this fit (None without averaging): the
@@ -493,7 +559,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         }
         state.history.commit(self)
 
-    def _make_network(self, map_directions=map):
+    def _make_network(self, map_directions=map, n_outputs=None):
+        """The network of the parameters (of the fitted model's outputs, or
+        of ``n_outputs`` in a fit)."""
+        if n_outputs is None:
+            n_outputs = self.weights_["weight_out"].shape[0]
         return RecurrentNetwork(
             cell=self.cell,
             hidden_size=self.hidden_size,
@@ -504,6 +574,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             embedding_size=self.embedding_size,
             output=self._output,
             map_directions=map_directions,
+            direct_size=self._direct_rows(n_outputs),
+            direct_order=self.direct_order,
             **self._network_options(),
         )
 
@@ -605,9 +677,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 keys, history.noise_seed * 1_000_003 + history.n_iter
             )
             epoch_loss = self._train_epoch(state, order)
-            if not all_finite(params):
+            if not _weights_sound(params):
                 raise diverged(
-                    f"the weights became NaN or infinite in epoch {history.n_iter + 1}"
+                    f"the weights became too large or not finite in epoch "
+                    f"{history.n_iter + 1}"
                 )
             history.n_iter += 1
             history.t += len(order)
@@ -714,11 +787,22 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "the fitted value back, or fit again."
             )
 
+    def _check_direct_input(self, sequences):
+        """Direct connections read the n-grams of token sequences."""
+        if self.direct_order and not sequences.one_hot:
+            raise ValueError(
+                f"direct_order={self.direct_order} wires the n-grams of token "
+                "sequences to the output, but X holds numeric sequences. Set "
+                "direct_order=0, or give token sequences (the OneHotSequences "
+                "of OneHotSequenceTransformer)."
+            )
+
     def _validated(self, X):
         """X as fitted `Sequences` in the model's dtype (for prediction)."""
         check_is_fitted(self)
         self._check_architecture()
         sequences, _ = self._check_input(X, reset=False)
+        self._check_direct_input(sequences)
         return sequences.astype(self.weights_["weight_out"].dtype)
 
     def __sklearn_tags__(self):

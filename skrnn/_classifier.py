@@ -18,9 +18,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
 from . import _pretraining
-from ._base import Count, _FitData, _stochastic
+from ._base import _FitData, _stochastic
 from ._language_model import RNNLanguageModel
 from ._sequence_to_one import BaseSequenceToOne
+from ._validation import Count
 
 
 def _partial_fit_available(estimator):
@@ -341,6 +342,10 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         dropout=0.0,
         input_dropout=0.0,
         embedding_size=None,
+        direct_order=0,
+        direct_size=None,
+        direct_learning_rate=None,
+        direct_values="presence",
         pooling="last",
         solver="adam",
         learning_rate=0.001,
@@ -376,6 +381,10 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
             dropout=dropout,
             input_dropout=input_dropout,
             embedding_size=embedding_size,
+            direct_order=direct_order,
+            direct_size=direct_size,
+            direct_learning_rate=direct_learning_rate,
+            direct_values=direct_values,
             pooling=pooling,
             solver=solver,
             learning_rate=learning_rate,

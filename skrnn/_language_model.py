@@ -31,11 +31,12 @@ from sklearn.base import DensityMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseRNN, Count, _FitData
+from ._base import BaseRNN, _FitData
 from ._network import sample_token
+from ._ngrams import ngram_ids, step_features
 from ._one_hot_sequences import OneHotSequences, _ranges
 from ._sequences import PackedBatch, Sequences, is_text, pack
-from ._validation import check_layer, check_sample_weight, check_sequences
+from ._validation import Count, check_layer, check_sample_weight, check_sequences
 
 # Prediction keeps a chunk's widest per-row array (the logits, n_tokens wide,
 # or the gates) within this many elements: 2**22 is 32 MiB in float64.
@@ -79,9 +80,13 @@ class _Chunks:
         The sequence each chunk belongs to.
     first : ndarray of shape (n_sequences + 1,)
         The chunks of sequence i are ``first[i]:first[i + 1]``, in order.
+    direct : (int, int) or None
+        ``(order, n_rows)`` of direct connections: the hashed n-grams ending
+        at every token are then computed once (`skrnn._ngrams.ngram_ids`)
+        and `direct_features` reads them.
     """
 
-    def __init__(self, sequences, size, pairs=True):
+    def __init__(self, sequences, size, pairs=True, direct=None):
         lengths = sequences.lengths
         steps = np.maximum(lengths - 1, 0) if pairs else lengths
         n_chunks = -(-steps // size)
@@ -102,6 +107,19 @@ class _Chunks:
         self._pairs = pairs
         self.sequence = sequence
         self.first = first
+        self._direct = None
+        if direct is not None:
+            order, n_rows = direct
+            self._direct = ngram_ids(sequences, order, n_rows), n_rows
+
+    def direct_features(self, positions, dtype):
+        """The direct connections' features of packed rows at ``positions``
+        (see `pack`): the n-grams ending at each row's token, whatever chunk
+        they began in; None without direct connections."""
+        if self._direct is None:
+            return None
+        ids, n_rows = self._direct
+        return step_features(ids, positions, n_rows, dtype)
 
     def pack(self, chunk_ids):
         """(batch, targets, positions): the chunks packed as one
@@ -129,9 +147,10 @@ def _run_streams(chunks, order, n_slots, zero_state, run):
     Every round packs the current chunk of each busy stream and calls
     ``run(batch, targets, positions, initial_state)`` (see `_Chunks.pack`),
     which returns the final state (see `RecurrentNetwork.forward`); that
-    state is where the stream's next chunk starts. A stream whose sequence ends takes the next sequence
-    of ``order``, from the zero state. ``initial_state`` is None in a round
-    where every stream starts a sequence (then no work is spent on it).
+    state is where the stream's next chunk starts. A stream whose sequence
+    ends takes the next sequence of ``order``, from the zero state.
+    ``initial_state`` is None in a round where every stream starts a
+    sequence (then no work is spent on it).
     ``zero_state(n)`` makes the zero state of n streams.
     """
     order = np.asarray(order, dtype=np.intp)
@@ -457,6 +476,9 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         dropout=0.0,
         input_dropout=0.0,
         embedding_size=None,
+        direct_order=0,
+        direct_size=None,
+        direct_learning_rate=None,
         bptt_steps=25,
         solver="adam",
         learning_rate=0.001,
@@ -488,6 +510,9 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             dropout=dropout,
             input_dropout=input_dropout,
             embedding_size=embedding_size,
+            direct_order=direct_order,
+            direct_size=direct_size,
+            direct_learning_rate=direct_learning_rate,
             solver=solver,
             learning_rate=learning_rate,
             momentum=momentum,
@@ -618,9 +643,16 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         if incremental and continuing and hasattr(self, "first_token_counts_"):
             first = first + self.first_token_counts_
         return _FitData(
-            sequences, _Chunks(sequences, self.bptt_steps), sample_weight, V,
+            sequences,
+            _Chunks(sequences, self.bptt_steps, direct=self._direct_of(V)),
+            sample_weight, V,
             {"first_token_counts_": first},
         )
+
+    def _direct_of(self, n_token_slots):
+        """``(order, rows)`` of the direct connections, or None."""
+        rows = self._direct_rows(n_token_slots)
+        return None if rows is None else (self.direct_order, rows)
 
     def _dropout_keys(self, data):
         return data.targets.keys()  # of the chunks, which minibatches pack
@@ -640,7 +672,7 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             loss, final_state, _ = network.loss_and_gradient(
                 state.views, state.grad_views, batch, targets, weight, self.alpha,
                 state.noise, state.row_sparse, initial_state=initial_state,
-                return_state=True,
+                return_state=True, direct=chunks.direct_features(positions, dtype),
             )
             # the samples this step starts: the sequences of their first chunk
             started = np.count_nonzero(chunks.first[sequence] == batch.order)
@@ -660,6 +692,10 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
                 "split may have taken them all); there is nothing to train on."
             )
         return totals["loss"] / totals["weight"]
+
+    def _outputs_finite(self, state, params):
+        log_p, _ = self._log_likelihoods(state.network, params, state.data.sequences)
+        return bool(np.isfinite(log_p).all())
 
     def _held_out_score(self, state, params, validation):
         data = state.data
@@ -693,7 +729,8 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             return
         size = max(self.bptt_steps, rows // busy)
         size = max(1, min(size, int(steps.max())))
-        chunks = _Chunks(sequences, size, pairs)
+        direct = self._direct_of(params["weight_out"].shape[0]) if pairs else None
+        chunks = _Chunks(sequences, size, pairs, direct=direct)
         order = np.argsort(-steps, kind="stable")  # similar lengths together
         dtype = params["weight_out"].dtype
         _run_streams(
@@ -710,8 +747,9 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         log_p = np.zeros(len(sequences))
 
         def run(chunks, batch, targets, positions, state):
+            direct = chunks.direct_features(positions, params["weight_out"].dtype)
             step_log_p, final_state = network.log_likelihood(
-                params, batch, targets, state
+                params, batch, targets, state, direct
             )
             rows = chunks.sequence[batch.order][batch.row_of]
             log_p[:] += np.bincount(rows, weights=step_log_p, minlength=len(log_p))
@@ -867,9 +905,26 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         dtype = params["weight_out"].dtype
         prefix = self._check_prefix(prefix)
         tokens = np.empty(n_tokens, dtype=np.intp)
+        direct = self._direct_of(V)
+
+        def features(history, last):
+            """The direct features of the last ``last`` tokens of ``history``."""
+            if direct is None:
+                return None
+            order, n_rows = direct
+            window = history[-(last + order - 1):]  # with the tokens before them
+            ids = ngram_ids(
+                Sequences(window, np.array([0, len(window)]), V, True, dtype), order,
+                n_rows,
+            )
+            return step_features(ids, np.arange(len(window) - last, len(window)),
+                                 n_rows, dtype)
+
         state = None
         if len(prefix):
-            logits, state = network.logits(params, _one_sequence(prefix, V))
+            logits, state = network.logits(
+                params, _one_sequence(prefix, V), direct=features(prefix, len(prefix))
+            )
             tokens[0] = sample_token(logits[-1], temperature, rng)
         else:
             with np.errstate(divide="ignore"):
@@ -877,8 +932,12 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
             tokens[0] = sample_token(start, temperature, rng)
         for t in range(1, n_tokens):
             # read the token just drawn, from the state before it
+            if direct is not None:  # the prefix, then what was drawn
+                back = direct[0]
+                history = np.concatenate([prefix[-back:], tokens[max(0, t - back) : t]])
             logits, state = network.logits(
-                params, _one_sequence(tokens[t - 1 : t], V), state
+                params, _one_sequence(tokens[t - 1 : t], V), state,
+                direct=features(history, 1) if direct is not None else None,
             )
             tokens[t] = sample_token(logits[-1], temperature, rng)
         return OneHotSequences(tokens, [0, n_tokens], V, dtype=dtype)

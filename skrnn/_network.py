@@ -53,6 +53,7 @@ import numpy as np
 import scipy.sparse
 
 from ._cells import CELLS, ElmanCell, LSTMCell
+from ._ngrams import batch_features, spread_over_tokens
 from ._scratch import Scratch, fresh
 from ._sequences import splitmix64
 
@@ -307,6 +308,15 @@ class RecurrentNetwork:
         Rows of the direct connections' table ``weight_direct``
         (direct_size, n_outputs), read through the ``direct`` features given
         to `forward` and `loss_and_gradient`; None: no direct connections.
+    direct_order : int, default=0
+        For an output per sequence: with ``direct_size``, the network makes
+        the features of a one-hot batch itself when none are given, its
+        sequences' hashed n-grams of orders 1 .. ``direct_order``
+        (`skrnn._ngrams.batch_features`). A per-step output always takes
+        them from the caller: the n-grams ending at a chunk's first tokens
+        reach into the chunk before.
+    direct_values : {'presence', 'frequency'}, default='presence'
+        The values of those features (`skrnn._ngrams.sequence_features`).
     """
 
     def __init__(
@@ -323,6 +333,8 @@ class RecurrentNetwork:
         output="softmax",
         map_directions=map,
         direct_size=None,
+        direct_order=0,
+        direct_values="presence",
     ):
         self.cell = (
             ElmanCell(nonlinearity) if cell == "rnn" else CELLS[cell]()
@@ -338,6 +350,8 @@ class RecurrentNetwork:
         self.per_step = output in PER_STEP_OUTPUTS
         self.map_directions = map_directions
         self.direct_size = None if direct_size is None else int(direct_size)
+        self.direct_order = direct_order
+        self.direct_values = direct_values
         # training's per-row arrays, reused from minibatch to minibatch
         self.scratch = Scratch()
 
@@ -618,6 +632,10 @@ class RecurrentNetwork:
         cache["summary"] = summary
         logits = summary @ params["weight_out"].T
         logits += params["bias_out"]
+        if direct is None and self.direct_order and not self.per_step:
+            direct = batch_features(
+                batch, self.direct_order, self.direct_size, dtype, self.direct_values
+            )
         if direct is not None:
             # o += X_direct W_direct: a sparse product, the rows of the table
             # the features name (one temporary the size of the logits)
@@ -790,8 +808,12 @@ class RecurrentNetwork:
             Weights of the outputs, in the batch's row order.
         direct : sparse matrix or None
             The direct connections' features (see `forward`): they change
-            the output (and so its derivative through the activation), but
-            are not an input differentiated here.
+            the output (and so its derivative through the activation). The
+            features the network makes itself (``direct_order``) are also
+            attributed to the tokens: each feature's term of the logits,
+            ``x_g W_direct[g]``, dotted with the logits' gradient, is shared
+            equally among its n-grams and each n-gram's share among its
+            tokens (`skrnn._ngrams.spread_over_tokens`), and added.
 
         Returns
         -------
@@ -802,9 +824,18 @@ class RecurrentNetwork:
         d_summary = d_logits @ params["weight_out"]
         d_out, d_hn = self._unpool(d_summary, cache)
         d_input, _ = self._backward_layers(params, None, cache, d_out, d_hn, True)
-        if batch.one_hot:
-            return d_input
-        return (d_input * batch.inputs).sum(axis=1)
+        if not batch.one_hot:
+            return (d_input * batch.inputs).sum(axis=1)
+        if direct is None and self.direct_order and not self.per_step:
+            features = cache["direct"]
+            rows = np.repeat(np.arange(batch.batch), np.diff(features.indptr))
+            scores = features.data * np.einsum(
+                "ij,ij->i", params["weight_direct"][features.indices], d_logits[rows]
+            )
+            d_input = d_input + spread_over_tokens(
+                batch, self.direct_order, self.direct_size, features, scores
+            )
+        return d_input
 
     def _unpool(self, d_summary, cache):
         """Gradients of the last layer's outputs and final states from d_summary."""

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse
 
 from ._one_hot_sequences import _ranges
-from ._sequences import splitmix64
+from ._sequences import Sequences, splitmix64
 
 # Salts of the hash: of a token id, and of an n-gram's order.
 _TOKEN_SALT = np.uint64(0x5851F42D4C957F2D)
@@ -180,3 +180,89 @@ def step_features(ids, positions, n_rows, dtype):
         (np.ones(len(columns), dtype=dtype), columns, indptr),
         shape=(len(selected), int(n_rows)),
     )
+
+
+def batch_features(batch, order, n_rows, dtype, values="presence"):
+    """`sequence_features` of every sequence of a one-hot `PackedBatch`, in
+    the batch's row order: the n-grams of a whole sequence, read from the
+    batch itself (a sequence-to-one output sees each sequence whole).
+
+    Kept in the batch's memo, so that a forward pass and the backward pass
+    after it hash once.
+    """
+    key = ("ngrams", order, n_rows, np.dtype(dtype), values)
+    memo = batch._memo
+    if key not in memo:
+        sequences, ids, _ = _batch_ngram_ids(batch, order, n_rows)
+        memo[key] = sequence_features(
+            ids, sequences, np.arange(batch.batch), n_rows, dtype, values
+        )
+    return memo[key]
+
+
+def _batch_ngram_ids(batch, order, n_rows):
+    """``(sequences, ids, packed)`` of a one-hot `PackedBatch`: its tokens
+    as `Sequences` in the batch's row order, their `ngram_ids`, and the
+    packed row of each of their flat positions."""
+    key = ("ngram_ids", order, n_rows)
+    memo = batch._memo
+    if key not in memo:
+        lengths = batch.lengths
+        owner = np.repeat(np.arange(batch.batch, dtype=np.intp), lengths)
+        step = _ranges(np.zeros(batch.batch, dtype=np.intp), lengths)
+        offsets = np.zeros(batch.batch + 1, dtype=np.intp)
+        np.cumsum(lengths, out=offsets[1:])
+        # the tokens sequence after sequence: step t of row j is packed
+        # row step_starts[t] + j
+        packed = batch.step_starts[step] + owner
+        sequences = Sequences(batch.inputs[packed], offsets, batch.input_size, True,
+                              np.float64)
+        memo[key] = sequences, ngram_ids(sequences, order, n_rows), packed
+    return memo[key]
+
+
+def spread_over_tokens(batch, order, n_rows, features, scores):
+    """Each feature's score shared out to the tokens that make it.
+
+    A sequence-to-one output's direct term is ``sum_g x_ig W_direct[g]``
+    over the features g of `batch_features`; given a score of each feature
+    (an entry of ``features``, say ``x_ig W_direct[g] . d``), this splits it
+    equally among the n-grams of sequence i that hash to row g, and the
+    share of an n-gram of order k equally among its k tokens. The result,
+    summed per token, adds up to the sum of the scores: a linear
+    attribution of the direct term to the steps.
+
+    Parameters
+    ----------
+    batch : PackedBatch
+        One-hot.
+    order, n_rows : int
+        As for `batch_features`.
+    features : scipy.sparse.csr_matrix of shape (batch.batch, n_rows)
+        From `batch_features` (sorted, no duplicates).
+    scores : ndarray of shape (features.nnz,)
+        A score per stored entry of ``features``, in their order.
+
+    Returns
+    -------
+    ndarray of shape (batch.n_rows,)
+        Per packed row.
+    """
+    sequences, ids, packed = _batch_ngram_ids(batch, order, n_rows)
+    owner = np.repeat(np.arange(batch.batch, dtype=np.intp), sequences.lengths)
+    entry_keys = (
+        np.repeat(np.arange(batch.batch, dtype=np.intp), np.diff(features.indptr))
+        * np.intp(n_rows) + features.indices
+    )
+    position, k = np.nonzero(ids >= 0)  # every n-gram: its last token, order - 1
+    occurrence_keys = owner[position] * np.intp(n_rows) + ids[position, k]
+    entry = np.searchsorted(entry_keys, occurrence_keys)
+    n_occurrences = np.bincount(entry, minlength=len(entry_keys))
+    share = scores[entry] / n_occurrences[entry] / (k + 1)
+    per_token = np.zeros(len(ids), dtype=np.float64)
+    for back in range(ids.shape[1]):  # the token ``back`` steps before the last
+        reaches = k >= back
+        np.add.at(per_token, position[reaches] - back, share[reaches])
+    out = np.zeros(batch.n_rows, dtype=np.float64)
+    out[packed] = per_token
+    return out

@@ -19,17 +19,17 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import StrOptions
 
 from . import _inference
-from ._base import BaseRNN, Count, diverged, fitted_network
+from ._base import BaseRNN, _weights_sound, diverged, fitted_network
 from ._optimizers import all_finite
 from ._sequences import length_buckets, pack
-from ._validation import check_layer, check_sequences
+from ._validation import Count, check_layer, check_sequences
 
 
 class BaseSequenceToOne(BaseRNN):
     """Base class of the recurrent estimators with one output per sequence;
     not for direct use."""
 
-    _architecture = BaseRNN._architecture + ("pooling",)
+    _architecture = BaseRNN._architecture + ("pooling", "direct_values")
 
     _parameter_constraints: dict = {
         **BaseRNN._parameter_constraints,
@@ -37,10 +37,13 @@ class BaseSequenceToOne(BaseRNN):
         "solver": [StrOptions({"sgd", "adagrad", "adam", "lazy_adam", "lbfgs"})],
         "bucket_batches": [Count(1)],
         "max_fun": [Count(1)],
+        "direct_values": [StrOptions({"presence", "frequency"})],
     }
 
-    def __init__(self, hidden_size, *, pooling, bucket_batches, max_fun, **shared):
+    def __init__(self, hidden_size, *, pooling, bucket_batches, max_fun, direct_values,
+                 **shared):
         super().__init__(hidden_size, **shared)
+        self.direct_values = direct_values
         self.pooling = pooling
         self.bucket_batches = bucket_batches
         self.max_fun = max_fun
@@ -69,7 +72,11 @@ class BaseSequenceToOne(BaseRNN):
             )
 
     def _network_options(self):
-        return {"bidirectional": self.bidirectional, "pooling": self.pooling}
+        return {
+            "bidirectional": self.bidirectional,
+            "pooling": self.pooling,
+            "direct_values": self.direct_values,
+        }
 
     def _make_optimizer(self, previous=None):
         return None if self.solver == "lbfgs" else super()._make_optimizer(previous)
@@ -106,6 +113,10 @@ class BaseSequenceToOne(BaseRNN):
             loss = self._step(state, loss, weight_sum, batch.batch)
             total_loss += loss * weight_sum
         return total_loss / float(sample_weight[order].sum())
+
+    def _outputs_finite(self, state, params):
+        output = _inference.predict(state.network, params, state.data.sequences)
+        return bool(np.isfinite(output).all())
 
     def _held_out_score(self, state, params, validation):
         data = state.data
@@ -157,8 +168,8 @@ class BaseSequenceToOne(BaseRNN):
                 ConvergenceWarning,
             )
         params[...] = result.x
-        if not all_finite(params):
-            raise diverged("L-BFGS ended at NaN or infinite weights")
+        if not _weights_sound(params):
+            raise diverged("L-BFGS ended at weights too large or not finite")
         history.n_iter += result.nit
         history.t += len(data.sequences) * result.nit
         loss = float(result.fun)

@@ -28,6 +28,12 @@ The graph, by layer:
   divided by the lengths ('mean'), or a ``ReduceMax`` over the steps with the
   padding set to -inf ('max'); an empty sequence's summary is zero, as in
   skrnn.
+- direct connections (``direct_order``): the inputs ``direct_rows`` (int64,
+  (batch, features)) and ``direct_values`` (float32, the same shape), each
+  sequence's hashed n-grams as `onnx_inputs` computes them (the hashing is
+  not in the graph), zero-padded; ``Gather`` picks their rows of
+  ``weight_direct``, weighted by the values and summed (``ReduceSum``) into
+  the logits.
 - the output layer (``Gemm``) and, for a classifier, ``Softmax``: outputs
   ``probabilities`` (batch, n_classes), columns in the order of
   ``classes_``, and ``label``, the class of largest probability (when
@@ -46,6 +52,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import fitted_network
+from ._ngrams import ngram_ids, sequence_features
 from ._one_hot_sequences import OneHotSequences
 from ._transformer import OneHotSequenceTransformer
 
@@ -96,7 +103,7 @@ def to_onnx(estimator, *, token_ids=None):
     -------
     onnx.ModelProto
         Inputs ``token_ids`` (int64, (batch, steps)) or ``X`` (float32,
-        (batch, steps, input_size_)), and ``lengths`` (int64, (batch,));
+        (batch, steps, ``input_size_``)), and ``lengths`` (int64, (batch,));
         outputs ``probabilities`` (float32, (batch, n_classes)) and
         ``label`` (batch,) for a classifier; ``predictions`` (float32,
         (batch,) or (batch, n_outputs), as ``predict``) for a regressor.
@@ -178,6 +185,9 @@ def to_onnx(estimator, *, token_ids=None):
             "X", onnx.TensorProto.FLOAT, ["batch", "steps", spec.input_size]
         )
     lengths = graph.input("lengths", onnx.TensorProto.INT64, ["batch"])
+    if spec.direct:
+        graph.input("direct_rows", onnx.TensorProto.INT64, ["batch", "features"])
+        graph.input("direct_values", onnx.TensorProto.FLOAT, ["batch", "features"])
     sequence_lens = graph.op("Cast", [lengths], to=onnx.TensorProto.INT32)
     x, first_weights = _first_layer_input(graph, spec, source, ids)
     for k in range(spec.num_layers):
@@ -274,19 +284,40 @@ def onnx_inputs(estimator, X, *, token_ids=None):
             f"given to a Pipeline that starts with one; got {type(X).__name__}."
         )
     # read and checked exactly as the estimator's predict reads it
-    _, _, sequences = fitted_network(final, X)
+    network, _, sequences = fitted_network(final, X)
     lengths = sequences.lengths.astype(np.int64)
     mask = np.arange(max(1, int(lengths.max()))) < lengths[:, np.newaxis]
     if ids:
         padded = np.zeros(mask.shape, dtype=np.int64)
         padded[mask] = sequences.values
-        return {"token_ids": padded, "lengths": lengths}
-    padded = np.zeros(mask.shape + (spec.input_size,), dtype=_DTYPE)
-    if sequences.one_hot:
-        padded[mask, sequences.values] = 1
+        feed = {"token_ids": padded, "lengths": lengths}
     else:
-        padded[mask] = sequences.values
-    return {"X": padded, "lengths": lengths}
+        padded = np.zeros(mask.shape + (spec.input_size,), dtype=_DTYPE)
+        if sequences.one_hot:
+            padded[mask, sequences.values] = 1
+        else:
+            padded[mask] = sequences.values
+        feed = {"X": padded, "lengths": lengths}
+    if spec.direct:
+        feed.update(_direct_inputs(network, sequences))
+    return feed
+
+
+def _direct_inputs(network, sequences):
+    """``direct_rows`` and ``direct_values``: each sequence's hashed n-grams
+    (as the network computes them), zero-padded to the longest list."""
+    features = sequence_features(
+        ngram_ids(sequences, network.direct_order, network.direct_size),
+        sequences, np.arange(len(sequences)), network.direct_size, _DTYPE,
+        network.direct_values,
+    )
+    counts = np.diff(features.indptr)
+    mask = np.arange(max(1, int(counts.max(initial=0)))) < counts[:, np.newaxis]
+    rows = np.zeros(mask.shape, dtype=np.int64)
+    values = np.zeros(mask.shape, dtype=_DTYPE)
+    rows[mask] = features.indices
+    values[mask] = features.data
+    return {"direct_rows": rows, "direct_values": values}
 
 
 # ---------------------------------------------------------------------------
@@ -341,7 +372,7 @@ def _uses_token_ids(steps, token_ids):
 
 class _ModelSpec:
     """What the graph needs from a fitted estimator: its parameters, checked
-    against ``weights_`` (public API only: get_params and fitted attributes).
+    against ``weights_`` (read from get_params and the fitted attributes).
     """
 
     def __init__(self, estimator):
@@ -385,6 +416,7 @@ class _ModelSpec:
         self.num_layers = int(params["num_layers"])
         self.directions = 2 if params["bidirectional"] else 1
         self.embedding_size = params["embedding_size"]
+        self.direct = bool(params.get("direct_order"))
         self.input_size = int(estimator.input_size_)
         self.weights = {
             name: np.asarray(array) for name, array in estimator.weights_.items()
@@ -411,6 +443,9 @@ class _ModelSpec:
         n_out = self.weights.get("weight_out", np.empty((0, 0))).shape[0]
         expected["weight_out"] = (n_out, D * H)
         expected["bias_out"] = (n_out,)
+        if self.direct:
+            rows = self.weights.get("weight_direct", np.empty((0, 0))).shape[0]
+            expected["weight_direct"] = (rows, n_out)
         for key, shape in expected.items():
             found = self.weights.get(key)
             if found is None or found.shape != shape:
@@ -641,6 +676,18 @@ def _output_head(graph, estimator, spec, summary):
          graph.constant("bias_out", bias_out)],
         transB=1,
     )
+    if spec.direct:
+        # sum_f value[b, f] * weight_direct[row[b, f]]: (batch, n_out)
+        rows = graph.op(
+            "Gather", [graph.constant("weight_direct", spec.weights["weight_direct"]),
+                       "direct_rows"], axis=0,
+        )
+        values = graph.op("Unsqueeze", ["direct_values", graph.ints("axes", [2])])
+        direct = graph.op(
+            "ReduceSum", [graph.op("Mul", [rows, values]), graph.ints("axes", [1])],
+            keepdims=0,
+        )
+        logits = graph.op("Add", [logits, direct])
     if not spec.classifier:
         if n_out == 1:
             graph.op(
