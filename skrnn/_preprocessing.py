@@ -9,11 +9,9 @@ steps and how to hand them back.
 """
 
 import math
-from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -21,7 +19,7 @@ from sklearn.utils.validation import (
 )
 
 from ._one_hot_sequences import _ranges
-from ._validation import check_sequences, set_table_attributes
+from ._validation import Count, check_sequences, set_table_attributes
 
 # What the preprocessing steps say of text: it needs no scaling or windowing.
 TEXT_ADVICE = (
@@ -106,15 +104,15 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    mean_ : ndarray of shape (n_step_features_in_,)
+    mean_ : ndarray of shape (`n_step_features_in_`,)
         Mean of each step feature over the real steps seen in fit (always
         computed; subtracted only with ``with_mean=True``).
 
-    var_ : ndarray of shape (n_step_features_in_,)
+    var_ : ndarray of shape (`n_step_features_in_`,)
         Variance (ddof=0) of each step feature over the same steps (always
         computed).
 
-    scale_ : ndarray of shape (n_step_features_in_,) or None
+    scale_ : ndarray of shape (`n_step_features_in_`,) or None
         ``sqrt(var_)``, the divisor of `transform`, with 1 for a feature of
         zero variance; None when ``with_std=False``.
 
@@ -554,9 +552,9 @@ class SequenceWindows(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
     _text_advice = TEXT_ADVICE
 
     _parameter_constraints: dict = {
-        "size": [Interval(Integral, 1, None, closed="left"), None],
-        "stride": [Interval(Integral, 1, None, closed="left"), None],
-        "n_windows": [Interval(Integral, 1, None, closed="left"), None],
+        "size": [Count(1), None],
+        "stride": [Count(1), None],
+        "n_windows": [Count(1), None],
     }
 
     def __init__(self, size=None, *, stride=None, n_windows=12):

@@ -20,9 +20,11 @@ What each caller accepts is one of three kinds:
 
 import collections.abc
 import numbers
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_n_features, check_array, validate_data
 
 from ._one_hot_sequences import OneHotSequences
@@ -58,6 +60,17 @@ TEXT_ADVICE = (
 )
 
 EMPTY_ERROR = "X is empty: found 0 sequences, while a minimum of 1 is required."
+
+
+class Count(Interval):
+    """`Interval` of ints that refuses bools, which Python counts as ints
+    (``hidden_size=True`` is a mistake, not 1)."""
+
+    def __init__(self, left, right=None, *, closed="left"):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
 
 
 def check_not_empty(n_sequences):
