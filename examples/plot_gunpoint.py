@@ -22,9 +22,8 @@ generated series whose class is where a bump comes.
 # One BLAS thread, and the data
 # -----------------------------
 import os
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning

@@ -9,9 +9,10 @@ so the loop holds only what truly recurs: ``h W_hh^T``, added in place into
 ``gx`` (the GRU writes it into a buffer of its own, since r multiplies
 gh_n), and a few element-wise operations on preallocated rows. (All products
 go through NumPy's BLAS: interleaving calls to a second BLAS library, such as
-SciPy's, makes the two libraries' thread pools fight for the cores.) Every derivative that does not depend on the
-recurrence (``sigmoid'``, ``tanh'``, products of gate values) is computed for
-all rows at once before the backward loop, which then holds one product
+SciPy's, makes the two libraries' thread pools fight for the cores.) Every
+derivative that does not depend on the recurrence (``sigmoid'``, ``tanh'``,
+products of gate values) is computed for all rows at once before the
+backward loop, which then holds one product
 ``d_a W_hh`` and a handful of element-wise operations per step; the weight
 gradient ``d_W_hh`` is one product after it.
 

@@ -24,8 +24,9 @@ from skrnn._base import fitted_network
 # Small, quick configurations that each exercise another code path. Their
 # learning rates and iteration counts are chosen as a user would: plain SGD,
 # adagrad and the small LSTM need larger steps than the default; full-batch
-# L-BFGS on the checks' random labels runs into chaotic line searches after ~20 iterations, where float
-# rounding (weights times k versus k copies) grows by 1e4 per 10 iterations.
+# L-BFGS on the checks' random labels runs into chaotic line searches after ~20
+# iterations, where float rounding (weights times k versus k copies) grows by
+# 1e4 per 10 iterations.
 NON_DEFAULT = [
     RNNClassifier(hidden_size=16, nonlinearity="relu"),
     RNNClassifier(hidden_size=8, num_layers=2, bidirectional=True, dropout=0.2),

@@ -71,7 +71,7 @@ def test_words_carry_no_information_about_the_label():
     assert accuracy <= 0.65
     # The word frequencies of the two classes are alike.
     counts = {
-        label: Counter(w for s, l in zip(sentences, y) if l == label for w in s.split())
+        label: Counter(w for s, label_ in zip(sentences, y) if label_ == label for w in s.split())
         for label in ("question", "statement")
     }
     assert set(counts["question"]) == set(counts["statement"])
@@ -80,12 +80,12 @@ def test_words_carry_no_information_about_the_label():
 def test_sentences_and_their_inverted_twins_both_occur():
     sentences, y = make_questions(4000, random_state=0)
     bags = {
-        label: {tuple(sorted(s.split())) for s, l in zip(sentences, y) if l == label}
+        label: {tuple(sorted(s.split())) for s, label_ in zip(sentences, y) if label_ == label}
         for label in ("question", "statement")
     }
     assert len(bags["question"] & bags["statement"]) >= 20
-    statements = {s for s, l in zip(sentences, y) if l == "statement"}
-    questions = {s for s, l in zip(sentences, y) if l == "question"}
+    statements = {s for s, label in zip(sentences, y) if label == "statement"}
+    questions = {s for s, label in zip(sentences, y) if label == "question"}
     # "you are good" (statement) and "are you good" (question) are both possible.
     twins = [
         q for q in questions

@@ -206,7 +206,9 @@ def test_streams_equal_whole_sequences(cell, size, n_slots):
         log_p[positions + 1] = values
         return final
 
-    zero = lambda n: network.zero_state(n, np.float64)
+    def zero(n):
+        return network.zero_state(n, np.float64)
+
     _run_streams(pairs, np.arange(len(sequences)), n_slots, zero, run_pairs)
     assert_allclose(log_p, log_p_whole, rtol=0, atol=1e-10, equal_nan=True)
     assert np.isnan(log_p).sum() == 5  # the first token of each non-empty sequence

@@ -42,9 +42,10 @@ def quiet():
 # output meets L-BFGS, plain SGD, stacked bidirectional layers with dropout,
 # and an embedding. Cells, pooling and the other solvers run the same network
 # code as the classifier's NON_DEFAULT (tests/test_classifier.py), whose
-# default checks run every cell at 64 units; here the gated cells at 8. The settings are chosen as a user would,
-# to learn scikit-learn's regression check (R² > 0.5 on 200 samples): plain
-# SGD and dropout want larger steps, and dropout's noisy loss more patience.
+# default checks run every cell at 64 units; here the gated cells at 8. The
+# settings are chosen as a user would, to learn scikit-learn's regression
+# check (R² > 0.5 on 200 samples): plain SGD and dropout want larger steps,
+# and dropout's noisy loss more patience.
 # Full-batch L-BFGS stops at 20 iterations: later, its line searches turn
 # chaotic, and float rounding (weights times k versus k copies) fails the
 # sample-weight check.

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from numpy.testing import assert_allclose, assert_array_equal
 
 from skrnn import OneHotSequences, RNNClassifier
 from skrnn._network import RecurrentNetwork
@@ -281,8 +281,9 @@ def test_parallel_prediction_equals_serial(cell, hidden_size, threaded, monkeypa
     restored afterwards; with BLAS limited to one thread, nothing runs in
     another thread. A small Elman network (one product and one tanh a step)
     predicts in the calling thread."""
-    import skrnn._inference as module
     from threadpoolctl import threadpool_limits
+
+    import skrnn._inference as module
 
     clf, X = _fitted_for_prediction(cell, hidden_size)
     serial = clf.predict_proba(X)  # below PARALLEL_ELEMENTS: serial
@@ -318,8 +319,9 @@ def test_concurrent_parallel_predictions(monkeypatch):
     """Two predictions at once from two user threads: one runs its chunks in
     parallel, the other serially; both are right and BLAS's thread count is
     the caller's afterwards."""
-    import skrnn._inference as module
     from threadpoolctl import threadpool_limits
+
+    import skrnn._inference as module
 
     clf, X = _fitted_for_prediction("gru")
     expected = clf.predict_proba(X)
