@@ -17,12 +17,12 @@ from pathlib import Path
 # Document the skrnn of this repository, whatever else is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import skrnn  # noqa: E402
-
 # The per-step matrix products of a recurrent network are small; several BLAS
 # threads only slow them down (much so on a busy machine). The examples set
 # this themselves; doing it here too covers the doctests of the API pages.
 from threadpoolctl import threadpool_limits  # noqa: E402
+
+import skrnn  # noqa: E402
 
 threadpool_limits(1, user_api="blas")
 os.environ.setdefault("MPLBACKEND", "Agg")

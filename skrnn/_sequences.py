@@ -15,6 +15,7 @@ import scipy.sparse
 
 from ._one_hot_sequences import _ranges
 
+
 class Sequences:
     """Ragged sequences stored flat.
 
