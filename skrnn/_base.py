@@ -26,6 +26,7 @@ next-token parts in `_language_model.py`. The arithmetic lives in
 """
 
 import copy
+import inspect
 import math
 import time
 import warnings
@@ -804,6 +805,18 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         sequences, _ = self._check_input(X, reset=False)
         self._check_direct_input(sequences)
         return sequences.astype(self.weights_["weight_out"].dtype)
+
+    def __setstate__(self, state):
+        # A model saved before a parameter existed (average, direct_order,
+        # ...) loads with that parameter at its default, which is what it
+        # was trained with.
+        defaults = {
+            name: parameter.default
+            for name, parameter in inspect.signature(type(self).__init__).parameters.items()
+            if parameter.default is not inspect.Parameter.empty
+        }
+        state = {**{k: v for k, v in defaults.items() if k not in state}, **state}
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

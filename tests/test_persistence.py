@@ -13,6 +13,7 @@ from concurrent.futures import Executor
 import joblib
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 from sklearn.pipeline import make_pipeline
 
 import skrnn
@@ -276,3 +277,28 @@ def test_skops_round_trip_of_regressor_and_language_model(sentences, sequences,
             final, final_loaded = model[-1], loaded[-1]
         for name, array in final.weights_.items():
             np.testing.assert_array_equal(final_loaded.weights_[name], array)
+
+
+def test_a_model_saved_before_the_skeleton_loads_and_trains():
+    """A pipeline saved with skops by commit c413d66, before the training
+    skeleton of issue 26 and the parameters added since (average,
+    direct_order, ...): it loads, predicts as it did, and trains on."""
+    sio = pytest.importorskip("skops.io")
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    path = data / "pipeline_before_issue_26.skops"
+    untrusted = sio.get_untrusted_types(file=path)
+    assert untrusted == [
+        "skrnn._classifier.RNNClassifier",
+        "skrnn._optimizers.AdamOptimizer",
+        "skrnn._transformer.OneHotSequenceTransformer",
+    ]
+    model = sio.load(path, trusted=untrusted)
+    X, y = make_questions(30, random_state=0)
+    expected = np.load(data / "pipeline_before_issue_26_proba.npy")
+    assert_allclose(model.predict_proba(X), expected, rtol=0, atol=1e-12)
+    params = model[-1].get_params()
+    assert params["average"] is False and params["direct_order"] == 0
+    model[-1].partial_fit(model[0].transform(X), y)
+    assert model[-1].n_iter_ == 3

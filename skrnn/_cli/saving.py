@@ -21,6 +21,7 @@ TRUSTED_TYPES = [
     "skrnn._preprocessing.SequenceScaler",
     "skrnn._preprocessing.SequenceWindows",
     "skrnn._presets._SeriesPreparation",
+    "skrnn._averaging.WeightAverage",
 ]
 
 
