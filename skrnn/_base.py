@@ -62,9 +62,6 @@ DIRECT_ENTRIES = 2**19
 # Weights beyond this magnitude make `BaseRNN._check_trained_model` check the
 # outputs; no healthy fit comes near it.
 LARGE_WEIGHT = 1e4
-# The direct table's default learning rate, as a multiple of the network's:
-# alone at the network's rate it learned little (issue 27's measurement).
-DIRECT_RATE = 25
 
 
 def diverged(what, advice=(
@@ -212,6 +209,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "cell", "hidden_size", "num_layers", "bidirectional", "nonlinearity",
         "embedding_size", "direct_order", "direct_size",
     )
+    # The direct table's default learning rate, as a multiple of the
+    # network's (``direct_learning_rate=None``). A sequence-to-one model
+    # sees each sentence's n-grams once an epoch: alone at the network's
+    # rate its table learned little (issue 27). A language model sees them
+    # at every token: at 25 times the rate its table overfits (benchmarks/
+    # language_model.py).
+    _direct_rate = 25
 
     _parameter_constraints: dict = {
         "hidden_size": [Count(1)],
@@ -512,10 +516,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         return layout.pack(self.weights_, dtype)
 
     def _direct_learning_rate(self):
-        """``direct_learning_rate``, by default `DIRECT_RATE` times
+        """``direct_learning_rate``, by default ``_direct_rate`` times
         ``learning_rate``."""
         if self.direct_learning_rate is None:
-            return DIRECT_RATE * self.learning_rate
+            return self._direct_rate * self.learning_rate
         return self.direct_learning_rate
 
     def _weight_average(self, continuing):

@@ -86,6 +86,36 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         input to every gate at once. The recommended text configuration
         (Notes) uses one.
 
+    direct_order : int, default=0
+        Direct n-gram connections (Mikolov et al. 2011, RNNME), for token
+        input: the sequence's n-grams of token ids of orders 1 ..
+        ``direct_order`` are hashed into the rows of a table
+        ``weights_['weight_direct']`` (``direct_size``, n_outputs), and the
+        rows of its n-grams are added to the output layer's logits, trained
+        jointly with the recurrent part. A linear model of n-grams beside the
+        network: the network learns what word order says, the table what a
+        few words say. 0 (the default) turns them off; 2 or 3 are usual.
+        Numeric (non-token) X is refused while it is set.
+
+    direct_size : int or None, default=None
+        Rows of the direct table. None: the largest power of two whose
+        table holds at most 2**19 numbers (2**18 rows for two outputs),
+        between 2**10 and 2**20 rows. n-grams that hash to one row share it.
+
+    direct_learning_rate : float or None, default=None
+        The direct table's own learning rate (the table of a sentence's
+        n-grams, each seen once an epoch, learns little at the network's
+        rate). None: 25 times ``learning_rate``. The table is L2-penalised by
+        ``alpha`` as the other weight matrices. With 'sgd' (no momentum),
+        'adagrad' and 'lazy_adam', each step updates only the rows of the
+        minibatch's n-grams; 'adam' updates every row, as for the other
+        weights.
+
+    direct_values : {'presence', 'frequency'}, default='presence'
+        What an n-gram adds: its row once however often it occurs
+        ('presence'), or its row times its count divided by the sequence's
+        number of n-grams ('frequency').
+
     pooling : {'last', 'mean', 'max'}, default='last'
         The summary of a sequence fed to the output layer: the last layer's
         final state (both directions' when bidirectional), or the mean or
@@ -143,6 +173,19 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         fewer time steps for the same arithmetic; 1 turns it off. Each
         minibatch's gradient is unchanged; only which sequences share a
         minibatch changes. Worth trying (10) when lengths vary widely.
+
+    average : bool, int or float, default=False
+        Weight averaging (Polyak-Ruppert, as ``SGDClassifier(average=...)``):
+        after each update from a starting point on, the weights join a
+        running mean, and the mean is what ``weights_`` holds, what
+        predicts, what early stopping scores and what is exported. True
+        starts at the first update, an int n once n samples were seen (as
+        SGDClassifier), a float f in (0, 1) after f * ``max_iter`` epochs
+        (0.5: the second half of the epochs). It makes the result depend
+        less on the seed and on where training stopped. The early updates of
+        a network from random weights are far from the end, so a float
+        serves better than True. ``partial_fit`` and ``warm_start`` continue
+        the average (from the trained, not the averaged, weights).
 
     max_iter : int, default=100
         Epochs of a stochastic solver (iterations of 'lbfgs'). Half
@@ -248,6 +291,9 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         ``weight_out`` (n_classes, features) and ``bias_out``; with
         ``embedding_size``, also ``weight_embedding`` (input_size, E), the
         layout of ``torch.nn.Embedding.weight``.
+        With ``direct_order``, also ``weight_direct`` (direct_size,
+        n_classes), the direct connections' table, which no PyTorch module
+        holds. With ``average``, the averaged weights.
 
     loss_ : float
         Training loss of the last epoch (of the last iteration for 'lbfgs').

@@ -253,6 +253,26 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         embedding. An int E puts a lookup table ``weight_embedding``
         (n_token_slots, E) in front, as ``torch.nn.Embedding``.
 
+    direct_order : int, default=0
+        Direct n-gram connections (Mikolov et al. 2011, RNNME): at each step,
+        the hashed n-grams of token ids of orders 1 .. ``direct_order``
+        that end at the current token (its history, across chunk
+        boundaries) add their rows of a table ``weights_['weight_direct']``
+        (``direct_size``, n_token_slots) to the next-token logits, trained
+        jointly with the recurrent part: an n-gram model beside the network.
+        0 (the default) turns them off.
+
+    direct_size : int or None, default=None
+        Rows of the direct table. None: the largest power of two whose
+        table holds at most 2**19 numbers (between 2**10 and 2**20 rows):
+        8192 rows for 48 characters, 1024 for a vocabulary of 3,000 words
+        (a 3,000,000-number table). n-grams that hash to one row share it.
+
+    direct_learning_rate : float or None, default=None
+        The direct table's own learning rate; None: ``learning_rate``. The
+        table is L2-penalised by ``alpha``; 'sgd' (no momentum), 'adagrad'
+        and 'lazy_adam' update only the rows used by each step.
+
     bptt_steps : int, default=25
         Truncated backpropagation through time: each sequence is cut into
         chunks of this many predicted tokens; the state is carried from chunk
@@ -293,6 +313,19 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         tokens from each of ``batch_size`` sequences (many sentences at once;
         one, for a text given as one sequence). 'auto' means
         ``min(200, n_samples)``.
+
+    average : bool, int or float, default=False
+        Weight averaging (Polyak-Ruppert, as ``SGDClassifier(average=...)``):
+        after each update from a starting point on, the weights join a
+        running mean, and the mean is what ``weights_`` holds, what
+        predicts, what early stopping scores and what is exported. True
+        starts at the first update, an int n once n samples were seen (as
+        SGDClassifier), a float f in (0, 1) after f * ``max_iter`` epochs
+        (0.5: the second half of the epochs). It makes the result depend
+        less on the seed and on where training stopped. The early updates of
+        a network from random weights are far from the end, so a float
+        serves better than True. ``partial_fit`` and ``warm_start`` continue
+        the average (from the trained, not the averaged, weights).
 
     max_iter : int, default=100
         Epochs (passes over all the tokens).
@@ -346,7 +379,10 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         ``bias_ih_l{k}``, ``bias_hh_l{k}``, with ``embedding_size`` also
         ``weight_embedding`` (n_token_slots, E); the output layer
         ``weight_out`` (n_token_slots, hidden_size) and ``bias_out``
-        (n_token_slots,): ``torch.nn.Linear(hidden_size, n_token_slots)``.
+        (n_token_slots,): ``torch.nn.Linear(hidden_size, n_token_slots)``;
+        with ``direct_order``, ``weight_direct`` (direct_size,
+        n_token_slots), which no PyTorch module holds. With ``average``,
+        the averaged weights.
 
     first_token_counts_ : ndarray of shape (n_token_slots,)
         How many training sequences begin with each token (sample-weighted).
@@ -453,6 +489,7 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
     _output = "next_token"
 
     _input_kind = "tokens"
+    _direct_rate = 1
     _text_advice = (
         "Put OneHotSequenceTransformer in front of it to turn text into token "
         "sequences: make_pipeline(OneHotSequenceTransformer(analyzer='char'), "
