@@ -752,6 +752,9 @@ def near_miss(kind, seqs, data):
     if kind == "sparse":
         return scipy.sparse.csr_matrix(np.nan_to_num(padded(seqs)[:, :, 0]))
     if kind == "mixed widths":
+        # an empty sequence has no steps whose width could differ: widen
+        # the longest
+        i = max(range(len(seqs)), key=lambda j: len(seqs[j]))
         seqs[i] = np.hstack([seqs[i], np.ones((len(seqs[i]), 1))])
         return seqs
     if kind == "3-D sequence":
