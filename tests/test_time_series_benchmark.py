@@ -122,3 +122,84 @@ def test_quick_run_with_aeon_dtw(capsys):
     row = capsys.readouterr().out.splitlines()[-1]
     assert row.startswith("| aeon 1-NN DTW | ")
     assert float(row.split("|")[2]) > 50  # 9 classes: far above chance
+
+
+# --study (issue 28): candidates over seeds, leave one set out
+
+
+def test_candidates_are_the_preset_with_parameters_set():
+    preset = time_series.candidate_pipeline("preset", 4)
+    assert repr(preset) == repr(time_series.recommended_pipeline(random_state=4))
+    averaged = time_series.candidate_pipeline("avg-e150", 4)[-1]
+    assert (averaged.average, averaged.max_iter, averaged.n_iter_no_change) == (0.5, 150, 150)
+    assert averaged.random_state == 4 and averaged.learning_rate == 0.003
+    assert set(time_series.DTW_ACCURACY) == set(time_series.CLASSIFICATION_SETS)
+
+
+def test_ensemble_runs_use_disjoint_member_seeds():
+    assert time_series.parse_ensemble("ens3:avg-e150") == (3, "avg-e150")
+    assert time_series.parse_ensemble("preset") == (1, "preset")
+    seeds = [time_series.member_seeds(s, 3) for s in range(3)]
+    assert seeds == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+
+
+def test_study_ensemble_is_the_voting_classifier_recipe():
+    """The study's ensemble (its members' probabilities averaged) is what
+    the recipe, `seed_ensemble`, a VotingClassifier, predicts."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(length, 2)) for length in rng.randint(20, 40, size=24)]
+    y = np.array(["a", "b", "c"] * 8)
+    study = time_series.Study({"toy": (X, y, X, y)}, quick=True, log=lambda *a, **k: None)
+    run = study.run("ens2:preset", "toy", 1)  # members: seeds 2 and 3
+    recipe = time_series.seed_ensemble(time_series.candidate_pipeline("preset", 0, quick=True),
+                                       [2, 3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        recipe.fit(X, y)
+    np.testing.assert_allclose(run["proba"], recipe.predict_proba(X), rtol=1e-10)
+    assert run["accuracy"] == recipe.score(X, y)
+    assert [m[-1].random_state for m in recipe.estimators_] == [2, 3]
+
+
+def test_rule_prefers_holding_on_every_set_and_prices_ensembles():
+    def row(mean, sd=1.0, churn=1.0):
+        return {"mean": mean, "sd": sd, "churn": churn}
+
+    sets = ["GunPoint", "BasicMotions"]  # 1-NN DTW 90.7 and 97.5
+    summaries = {
+        ("best-on-one", "GunPoint"): row(99.0), ("best-on-one", "BasicMotions"): row(97.0),
+        ("holds", "GunPoint"): row(92.0), ("holds", "BasicMotions"): row(98.0),
+        ("ens3:holds", "GunPoint"): row(92.3), ("ens3:holds", "BasicMotions"): row(98.1),
+        ("spread", "GunPoint"): row(95.0, sd=3.5), ("spread", "BasicMotions"): row(99.0),
+    }
+    names = ["best-on-one", "holds", "ens3:holds", "spread"]
+    ranked = sorted(names, key=lambda n: time_series.rule_key(summaries, n, sets),
+                    reverse=True)
+    # ens3 gains 0.2 point over its single: less than its price (0.5)
+    assert ranked[:2] == ["holds", "ens3:holds"]
+
+
+@needs_data
+def test_quick_study_prints_seed_tables_and_leave_one_set_out(capsys):
+    argv = ["--study", "--quick", "--candidates", "preset,avg-e100", "--seeds", "0,1",
+            "--ensemble", "2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert time_series.main(argv) == 0
+    out = capsys.readouterr().out
+    for name in time_series.CLASSIFICATION_SETS:
+        assert f"{name} (1-NN DTW {time_series.DTW_ACCURACY[name]:.1f} %)" in out
+    assert "| candidate | seed 0 | seed 1 | mean | sd | log-loss | churn % |" in out
+    assert "chosen on GunPoint, BasicMotions, JapaneseVowels: " in out
+    loso = out[out.index("leave one set out"):].splitlines()
+    rows = [line for line in loso if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 1 + 3  # header, one per held-out set
+    assert {row.split("|")[1].strip() for row in rows[1:]} == set(
+        time_series.CLASSIFICATION_SETS)
+    assert "ens2:" in out  # the ensemble of the chosen single candidate
+
+
+def test_unknown_candidate_is_an_error(capsys):
+    assert time_series.main(["--study", "--candidates", "preset,nope"]) == 2
+    assert "unknown candidate(s) ['nope']" in capsys.readouterr().err
+    assert time_series.main(["--study", "--candidates", "ens3:nope"]) == 2
