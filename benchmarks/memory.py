@@ -34,6 +34,7 @@ Run::
     python benchmarks/memory.py --cell lstm --vocab 100000
     python benchmarks/memory.py --solver lazy_adam --vocab 10000,100000
     python benchmarks/memory.py --solver sgd --vocab 5000,50000   # issue 6's SGD
+    python benchmarks/memory.py --direct-order 3 --vocab 10000    # with the table
 """
 
 import argparse
@@ -146,7 +147,8 @@ def run(vocabulary, args):
     }[args.solver]
     clf = RNNClassifier(
         hidden_size=args.hidden_size, cell=args.cell, batch_size=args.batch_size,
-        max_iter=args.max_iter, random_state=args.random_state, **solver,
+        max_iter=args.max_iter, random_state=args.random_state,
+        direct_order=args.direct_order, direct_size=args.direct_size, **solver,
     )
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
@@ -183,6 +185,8 @@ def run(vocabulary, args):
         ("token ids + offsets (O(total tokens))", ids),
         ("weights, all (V*G*H*8 for W_ih)", weights),
         ("  of which the embedding W_ih", embedding),
+        ("  of which the direct table (direct_size * classes * 8)",
+         clf.weights_["weight_direct"].nbytes if args.direct_order else 0),
         ("one batch of activations batch*T*G*H*8", activations),
         ("peak of (a) fit_transform", transform_peak),
         ("  kept after it (X, vocabulary_)", kept_after_transform),
@@ -231,6 +235,12 @@ def main(argv=None):
                         "SparseAdam); or sgd: issue 6's plain SGD (lr 0.1, no "
                         "momentum, alpha 0, no clipping), whose embedding "
                         "gradient and update are row-sparse")
+    parser.add_argument("--direct-order", type=int, default=0,
+                        help="direct n-gram connections of orders 1 .. this "
+                        "(default: 0, none)")
+    parser.add_argument("--direct-size", type=int, default=None,
+                        help="rows of the direct table (default: the "
+                        "estimator's)")
     parser.add_argument("--blas-threads", type=int, default=1)
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
