@@ -27,7 +27,7 @@ import scipy.sparse
 
 pytest.importorskip("hypothesis")
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
@@ -752,8 +752,9 @@ def near_miss(kind, seqs, data):
     if kind == "sparse":
         return scipy.sparse.csr_matrix(np.nan_to_num(padded(seqs)[:, :, 0]))
     if kind == "mixed widths":
-        # an empty sequence has no steps whose width could differ: widen
-        # the longest
+        # an empty sequence has no steps whose width could differ: two
+        # sequences with steps are needed, and the longest is widened
+        assume(sum(len(s) > 0 for s in seqs) >= 2)
         i = max(range(len(seqs)), key=lambda j: len(seqs[j]))
         seqs[i] = np.hstack([seqs[i], np.ones((len(seqs[i]), 1))])
         return seqs
