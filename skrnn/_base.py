@@ -720,7 +720,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                     "in all)",
                     flush=True,
                 )
-            if not incremental and no_improvement > self.n_iter_no_change:
+            # no stop before averaging has begun: the average would be empty
+            averaging = state.average is None or state.average.count > 0
+            if not incremental and averaging and no_improvement > self.n_iter_no_change:
                 converged = True
                 if self.verbose:
                     what = "Validation score" if early_stopping else "Training loss"

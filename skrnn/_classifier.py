@@ -181,7 +181,8 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         predicts, what early stopping scores and what is exported. True
         starts at the first update, an int n once n samples were seen (as
         SGDClassifier), a float f in (0, 1) after f * ``max_iter`` epochs
-        (0.5: the second half of the epochs). It makes the result depend
+        (0.5: the second half of the epochs); the ``tol`` rule does not stop
+        training before averaging has begun. It makes the result depend
         less on the seed and on where training stopped. The early updates of
         a network from random weights are far from the end, so a float
         serves better than True. ``partial_fit`` and ``warm_start`` continue

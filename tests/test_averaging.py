@@ -95,6 +95,18 @@ def test_the_average_equals_a_hand_computation(data, average, first):
     assert averaged._average_state.count == 4 - first
 
 
+def test_training_does_not_stop_before_averaging_begins(data):
+    """The convergence test waits for the average: with a huge ``tol`` it
+    would stop after ``n_iter_no_change`` epochs, before epoch 0.5 * 20."""
+    X, y = data
+    params = dict(hidden_size=3, max_iter=20, tol=1e9, n_iter_no_change=2,
+                  random_state=0)
+    plain = RNNClassifier(**params).fit(X, y)
+    averaged = RNNClassifier(average=0.5, **params).fit(X, y)
+    assert plain.n_iter_ == 4
+    assert averaged.n_iter_ == 11 and averaged._average_state.count > 0
+
+
 def test_prediction_uses_the_average(data):
     X, y = data
     a = RNNClassifier(max_iter=4, average=True, **ONE_STEP_AN_EPOCH).fit(X, y)
