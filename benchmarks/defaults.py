@@ -117,6 +117,20 @@ CANDIDATES = {
                          "average": True},
     "gru-max-it30-avg.5-emb64": {"cell": "gru", "pooling": "max", "max_iter": 30,
                                  "average": 0.5, "embedding_size": 64},
+    "gru-max-it30-avg.5-h128": {"cell": "gru", "pooling": "max", "max_iter": 30,
+                                "average": 0.5, "hidden_size": 128},
+    "gru-max-it30-avg.5-do.3": {"cell": "gru", "pooling": "max", "max_iter": 30,
+                                "average": 0.5, "dropout": 0.3, "input_dropout": 0.3},
+    "gru-max-it30-avg.5-lr.002": {"cell": "gru", "pooling": "max", "max_iter": 30,
+                                  "average": 0.5, "learning_rate": 0.002},
+    "gru-max-it30-avg.5-b32-lr.002": {"cell": "gru", "pooling": "max", "max_iter": 30,
+                                      "average": 0.5, "batch_size": 32,
+                                      "learning_rate": 0.002},
+    "gru-max-it30-avg.5-b32": {"cell": "gru", "pooling": "max", "max_iter": 30,
+                               "average": 0.5, "batch_size": 32},
+    "gru-max-it20-avg.5-do.3-lr.002": {"cell": "gru", "pooling": "max", "max_iter": 20,
+                                       "average": 0.5, "dropout": 0.3,
+                                       "input_dropout": 0.3, "learning_rate": 0.002},
 }
 
 

@@ -62,9 +62,13 @@ TIME_SERIES_PARAMS = {
     "cell": "gru",
     "bidirectional": True,
     "pooling": "max",
-    "learning_rate": 0.003,
+    "learning_rate": 0.005,
     "batch_size": 32,
-    "max_iter": 300,
+    # all 150 epochs, the weights of the last 75 averaged (issue 28: the
+    # mean over five seeds held on every dev set, with the smallest spread)
+    "max_iter": 150,
+    "n_iter_no_change": 150,
+    "average": 0.5,
 }
 
 # ---------------------------------------------------------------------------
@@ -129,8 +133,8 @@ def time_series_classifier(random_state=None):
     """The documented time-series classifier, unfitted.
 
     ``SequenceScaler() -> SequenceWindows(n_windows=12) -> RNNClassifier(
-    cell='gru', bidirectional=True, pooling='max', learning_rate=0.003,
-    batch_size=32, max_iter=300)``: each feature standardised over all
+    cell='gru', bidirectional=True, pooling='max', learning_rate=0.005,
+    batch_size=32, max_iter=150, n_iter_no_change=150, average=0.5)``: each feature standardised over all
     steps, each series cut into about 12 windows of ``ceil(median training
     length / 12)`` steps, read both ways by a GRU max-pooled over the
     windows. Takes ragged ``(steps, channels)`` arrays, a 2-D array of
