@@ -128,12 +128,12 @@ def recommended_pipeline(random_state=None):
 
     ``SequenceScaler() -> SequenceWindows(n_windows=12) -> RNNClassifier(
     cell='gru', bidirectional=True, pooling='max', learning_rate=0.005,
-    batch_size=32, max_iter=150, n_iter_no_change=150, average=0.5)``: each feature standardised over all
-    steps, each series cut into about 12 windows of ``ceil(median training
-    length / 12)`` steps, read both ways by a GRU whose outputs are
-    max-pooled over the windows. It takes the ragged ``(steps, channels)``
-    arrays of `load_set` (or a 2-D array of univariate series, or a
-    NaN-padded 3-D array) directly.
+    batch_size=32, max_iter=150, n_iter_no_change=150, average=0.5)``: each
+    feature standardised over all steps, each series cut into about 12
+    windows of ``ceil(median training length / 12)`` steps, read both ways
+    by a GRU whose outputs are max-pooled over the windows. It takes the
+    ragged ``(steps, channels)`` arrays of `load_set` (or a 2-D array of
+    univariate series, or a NaN-padded 3-D array) directly.
     """
     return time_series_classifier(random_state=random_state)
 

@@ -134,11 +134,11 @@ def time_series_classifier(random_state=None):
 
     ``SequenceScaler() -> SequenceWindows(n_windows=12) -> RNNClassifier(
     cell='gru', bidirectional=True, pooling='max', learning_rate=0.005,
-    batch_size=32, max_iter=150, n_iter_no_change=150, average=0.5)``: each feature standardised over all
-    steps, each series cut into about 12 windows of ``ceil(median training
-    length / 12)`` steps, read both ways by a GRU max-pooled over the
-    windows. Takes ragged ``(steps, channels)`` arrays, a 2-D array of
-    univariate series or a NaN-padded 3-D array.
+    batch_size=32, max_iter=150, n_iter_no_change=150, average=0.5)``: each
+    feature standardised over all steps, each series cut into about 12
+    windows of ``ceil(median training length / 12)`` steps, read both ways
+    by a GRU max-pooled over the windows. Takes ragged ``(steps, channels)``
+    arrays, a 2-D array of univariate series or a NaN-padded 3-D array.
     """
     return make_pipeline(
         SequenceScaler(),
