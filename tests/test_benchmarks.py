@@ -2,23 +2,13 @@
 keep running as the package changes (their measurements are in
 benchmarks/RESULTS.md, never asserted here)."""
 
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _benchmark_scripts import load_script
 
 from skrnn.datasets import make_questions
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def load_script(name):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 that it keeps running as the package changes (its measurements go to
 benchmarks/RESULTS.md, never asserted here)."""
 
-import importlib.util
-from pathlib import Path
 
 import pytest
+from _benchmark_scripts import load_script as load_benchmark_script
 
 import skrnn
 from skrnn.datasets import make_questions
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 TINY = ["--repeats", "1",
         "--params", '{"hidden_size": 3, "embedding_size": 2, "batch_size": 16}',
         "--regressor-samples", "20", "--regressor-length", "4",
@@ -20,11 +18,7 @@ TINY = ["--repeats", "1",
 
 
 def load_script():
-    path = BENCHMARKS / "compare_torch_text.py"
-    spec = importlib.util.spec_from_file_location("compare_torch_text", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("compare_torch_text")
 
 
 @pytest.fixture

@@ -3,24 +3,13 @@
 sets live outside the repository, in ../shared/data; the tests that read
 them skip without them."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _benchmark_scripts import load_script
 
 from skrnn import RNNClassifier
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def load_script(name):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 defaults = load_script("defaults")
 needs_trec = pytest.mark.skipif(

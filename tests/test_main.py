@@ -1,7 +1,6 @@
 """``python -m skrnn``: the main job on generated and own data, saved models,
 predictions and the errors a user can make, end to end on tiny files."""
 
-import importlib.util
 import os
 import pickle
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _benchmark_scripts import load_script
 
 from skrnn import _presets
 from skrnn.__main__ import main
@@ -624,12 +624,7 @@ def test_time_series_presets_fit_and_persist():
 
 
 def load_benchmark(name):
-    spec = importlib.util.spec_from_file_location(
-        f"_bench_{name}", ROOT / "benchmarks" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(name)
 
 
 def networks(model):

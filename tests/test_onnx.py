@@ -385,13 +385,9 @@ def test_wrong_input_at_the_helper(fitted):
 def test_speed_benchmark_runs(capsys):
     """benchmarks/onnx_speed.py keeps running (its figures are in
     benchmarks/RESULTS.md, never asserted here)."""
-    import importlib.util
-    from pathlib import Path
+    from _benchmark_scripts import load_script
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "onnx_speed.py"
-    spec = importlib.util.spec_from_file_location("onnx_speed", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("onnx_speed")
     argv = ["--cells", "rnn,lstm", "--hidden-sizes", "3", "--n-samples", "40",
             "--vocab", "30", "--repeats", "1", "--threads", "1", "--embedding"]
     assert module.main(argv) == 0

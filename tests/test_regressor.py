@@ -1,13 +1,13 @@
 """RNNRegressor: the scikit-learn contract, gradients, PyTorch parity, the data
 model, target scaling, inspection, errors, and the Covid3Month benchmark."""
 
-import importlib.util
 import pickle
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _benchmark_scripts import load_script
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
@@ -781,11 +781,7 @@ COVID = REPO.parent / "shared" / "data" / "ts"
 
 
 def load_benchmark():
-    path = REPO / "benchmarks" / "ts_regression.py"
-    spec = importlib.util.spec_from_file_location("ts_regression", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("ts_regression")
 
 
 def test_recommended_regressor_is_unfitted_and_takes_ragged_arrays():

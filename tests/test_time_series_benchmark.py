@@ -3,26 +3,15 @@
 sets live outside the repository, in ../shared/data/ts; without them the
 tests skip."""
 
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _benchmark_scripts import load_script
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from skrnn import RNNClassifier, SequenceWindows, _presets
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def load_script(name):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 time_series = load_script("time_series")
 needs_data = pytest.mark.skipif(
