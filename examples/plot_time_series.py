@@ -89,12 +89,12 @@ scores = {
 # The list of arrays goes straight to the classifier: no padding to a common
 # length, and no arithmetic is spent on padding in training. We try an
 # Elman cell of 16 units with two summaries of the sequence fed to the
-# output layer: the final hidden state (``pooling='last'``, the default) and
-# the element-wise maximum of the hidden states over all steps
-# (``pooling='max'``), which lets a unit flag the jump wherever it happens.
-# On 400 short sequences the default Adam step (0.001) learns too slowly, so
-# we use 0.01; 50 epochs are enough (the loss is still falling slightly when
-# they end, so we silence the warning).
+# output layer: the final hidden state (``pooling='last'``) and the
+# element-wise maximum of the hidden states over all steps (``pooling='max'``,
+# the default), which lets a unit flag the jump wherever it happens. On 400
+# short sequences the default Adam step (0.002) learns too slowly, so we use
+# 0.01; 50 epochs are enough (the loss is still falling slightly when they
+# end, so we silence the warning).
 from skrnn import RNNClassifier
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)

@@ -80,7 +80,7 @@ for text, label in zip(X_train[:4], y_train[:4]):
 # and word pairs, and a GRU network of 32 units reading the words in order.
 # Words seen only once in training go to the out-of-vocabulary slot
 # (``min_frequency=2``). The network trains in minibatches of 32 with an Adam
-# step of 0.005 (the default 0.001 needs many more epochs), and stops early
+# step of 0.005 (the default 0.002 needs more epochs), and stops early
 # when the accuracy on a held-out 10% of the training set has not improved
 # for 3 epochs, keeping the best weights.
 import time

@@ -240,7 +240,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [StrOptions({"auto"}), Count(1)],
         "average": [
-            "boolean", Count(1), Interval(Real, 0, 1, closed="neither"),
+            StrOptions({"auto"}), "boolean", Count(1),
+            Interval(Real, 0, 1, closed="neither"),
         ],
         "max_iter": [Count(1)],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -522,10 +523,21 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             return self._direct_rate * self.learning_rate
         return self.direct_learning_rate
 
+    def _average_rule(self):
+        """`average` with 'auto' resolved: the second half of the epochs
+        (0.5) for a stochastic solver, none (False) for 'lbfgs', which
+        converges to one point, and with early stopping, which keeps the
+        best epoch's weights and would otherwise wait for half the epochs."""
+        if isinstance(self.average, str):  # 'auto'
+            if getattr(self, "solver", None) == "lbfgs" or self.early_stopping:
+                return False
+            return 0.5
+        return self.average
+
     def _weight_average(self, continuing):
         """The `WeightAverage` of this fit (None without averaging): the
         previous fit's, copied, when continuing."""
-        if self.average is False or self.average is None:
+        if not self._average_rule():
             return None
         previous = getattr(self, "_average_state", None)
         if continuing and previous is not None:
@@ -534,7 +546,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     def _averaging_now(self, state):
         """Whether the update just made joins the average (`average`)."""
-        average = self.average
+        average = self._average_rule()
         if isinstance(average, (bool, np.bool_)):
             return bool(average)
         if isinstance(average, Integral):  # samples seen, as SGDClassifier
@@ -812,15 +824,20 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self._check_direct_input(sequences)
         return sequences.astype(self.weights_["weight_out"].dtype)
 
+    # What a parameter added later meant before it existed, where its default
+    # is not that: a model saved before averaging was trained without it.
+    _VALUE_BEFORE_IT_EXISTED = {"average": False}
+
     def __setstate__(self, state):
         # A model saved before a parameter existed (average, direct_order,
-        # ...) loads with that parameter at its default, which is what it
-        # was trained with.
+        # ...) loads with that parameter at the value it was trained with:
+        # its default, unless the default has turned it on since.
         defaults = {
             name: parameter.default
             for name, parameter in inspect.signature(type(self).__init__).parameters.items()
             if parameter.default is not inspect.Parameter.empty
         }
+        defaults.update(self._VALUE_BEFORE_IT_EXISTED)
         state = {**{k: v for k, v in defaults.items() if k not in state}, **state}
         super().__setstate__(state)
 

@@ -116,10 +116,13 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         ('presence'), or its row times its count divided by the sequence's
         number of n-grams ('frequency').
 
-    pooling : {'last', 'mean', 'max'}, default='last'
+    pooling : {'last', 'mean', 'max'}, default='max'
         The summary of a sequence fed to the output layer: the last layer's
         final state (both directions' when bidirectional), or the mean or
-        element-wise max of its outputs over the steps.
+        element-wise max of its outputs over the steps. 'max', the default,
+        lets a feature seen anywhere count, not only what the last state
+        kept; it served sentences and raw series alike
+        (``benchmarks/RESULTS.md``, "defaults.py").
 
     solver : {'adam', 'lazy_adam', 'sgd', 'adagrad', 'lbfgs'}, default='adam'
         The optimizer. 'lbfgs' is full-batch L-BFGS from
@@ -134,8 +137,10 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         and ``loss_curve_`` counts only those rows' penalty (lower than
         Adam's, not comparable). For other input it is Adam.
 
-    learning_rate : float, default=0.001
-        Step size of the stochastic solvers.
+    learning_rate : float, default=0.002
+        Step size of the stochastic solvers. Twice MLPClassifier's 0.001:
+        with ``average='auto'`` the second half of the epochs is averaged,
+        which smooths the larger steps' noise.
 
     momentum : float, default=0.9
         Momentum of 'sgd'.
@@ -174,7 +179,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         minibatch's gradient is unchanged; only which sequences share a
         minibatch changes. Worth trying (10) when lengths vary widely.
 
-    average : bool, int or float, default=False
+    average : 'auto', bool, int or float, default='auto'
         Weight averaging (Polyak-Ruppert, as ``SGDClassifier(average=...)``):
         after each update from a starting point on, the weights join a
         running mean, and the mean is what ``weights_`` holds, what
@@ -185,15 +190,20 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         training before averaging has begun. It makes the result depend
         less on the seed and on where training stopped. The early updates of
         a network from random weights are far from the end, so a float
-        serves better than True. ``partial_fit`` and ``warm_start`` continue
-        the average (from the trained, not the averaged, weights).
+        serves better than True. 'auto' (the default) is 0.5 with a
+        stochastic solver, and no averaging with 'lbfgs' (which converges
+        to one point) or ``early_stopping`` (which keeps the best epoch's
+        weights, and would otherwise not stop before half of ``max_iter``).
+        ``partial_fit`` and ``warm_start`` continue the average (from the
+        trained, not the averaged, weights).
 
     max_iter : int, default=100
         Epochs of a stochastic solver (iterations of 'lbfgs'). Half
         MLPClassifier's 200: a recurrent network's epoch costs more, and
-        ``tol`` or ``early_stopping`` usually ends training before. On a few
-        dozen long series (one minibatch per epoch), use the time-series
-        configuration of the user guide rather than more epochs.
+        ``tol`` or ``early_stopping`` usually ends training before, though
+        not before averaging has begun (half of them with ``average='auto'``).
+        On a few dozen long series (one minibatch per epoch), use the
+        time-series configuration of the user guide rather than more epochs.
 
     tol : float, default=1e-4
         Training stops once the loss (or the validation score, with early
@@ -363,7 +373,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.uniform(size=(200, 6))
     >>> y = (X[:, 0] > X[:, -1]).astype(int)   # depends on order
-    >>> clf = RNNClassifier(hidden_size=16, learning_rate=0.01, random_state=0)
+    >>> clf = RNNClassifier(learning_rate=0.01, random_state=0)
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     >>> sorted(clf.weights_)[:3]
@@ -393,9 +403,9 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         direct_size=None,
         direct_learning_rate=None,
         direct_values="presence",
-        pooling="last",
+        pooling="max",
         solver="adam",
-        learning_rate=0.001,
+        learning_rate=0.002,
         momentum=0.9,
         nesterovs_momentum=True,
         beta_1=0.9,
@@ -405,7 +415,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         max_grad_norm=None,
         batch_size="auto",
         bucket_batches=1,
-        average=False,
+        average="auto",
         max_iter=100,
         tol=1e-4,
         n_iter_no_change=10,

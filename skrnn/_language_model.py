@@ -314,7 +314,7 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         one, for a text given as one sequence). 'auto' means
         ``min(200, n_samples)``.
 
-    average : bool, int or float, default=False
+    average : bool, int, float or 'auto', default=False
         Weight averaging (Polyak-Ruppert, as ``SGDClassifier(average=...)``):
         after each update from a starting point on, the weights join a
         running mean, and the mean is what ``weights_`` holds, what
@@ -327,6 +327,8 @@ class RNNLanguageModel(DensityMixin, BaseRNN):
         a network from random weights are far from the end, so a float
         serves better than True. ``partial_fit`` and ``warm_start`` continue
         the average (from the trained, not the averaged, weights).
+        'auto' is 0.5, or no averaging with ``early_stopping``
+        (RNNClassifier's default).
 
     max_iter : int, default=100
         Epochs (passes over all the tokens).

@@ -148,7 +148,7 @@ class RNNRegressor(RegressorMixin, BaseSequenceToOne):
         `RNNClassifier`: minibatches of sequences of similar length; 1 turns
         it off.
 
-    average : bool, int or float, default=False
+    average : bool, int, float or 'auto', default=False
         Weight averaging (Polyak-Ruppert, as ``SGDClassifier(average=...)``):
         after each update from a starting point on, the weights join a
         running mean, and the mean is what ``weights_`` holds, what
@@ -161,6 +161,8 @@ class RNNRegressor(RegressorMixin, BaseSequenceToOne):
         a network from random weights are far from the end, so a float
         serves better than True. ``partial_fit`` and ``warm_start`` continue
         the average (from the trained, not the averaged, weights).
+        'auto' is 0.5 with a stochastic solver, and no averaging with
+        'lbfgs' or ``early_stopping`` (RNNClassifier's default).
 
     max_iter : int, default=100
         Epochs of a stochastic solver (iterations of 'lbfgs').

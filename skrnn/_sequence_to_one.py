@@ -64,7 +64,7 @@ class BaseSequenceToOne(BaseRNN):
                 "'sgd' or 'adagrad'): L-BFGS needs a deterministic loss. Set "
                 "them to 0 or choose another solver."
             )
-        if self.solver == "lbfgs" and self.average is not False:
+        if self.solver == "lbfgs" and self.average not in (False, "auto"):
             raise ValueError(
                 f"average={self.average!r} averages the weights of a stochastic "
                 "solver's updates; L-BFGS converges to one point, which it "

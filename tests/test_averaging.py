@@ -44,7 +44,8 @@ def data():
 def trajectory(Estimator, X, y, epochs, **params):
     """The trained weights after each of ``epochs`` epochs (one step each)."""
     return [
-        Estimator(max_iter=k, **ONE_STEP_AN_EPOCH, **params).fit(X, y).weights_
+        Estimator(max_iter=k, **{**ONE_STEP_AN_EPOCH, "average": False, **params})
+        .fit(X, y).weights_
         for k in range(1, epochs + 1)
     ]
 
@@ -101,7 +102,7 @@ def test_training_does_not_stop_before_averaging_begins(data):
     X, y = data
     params = dict(hidden_size=3, max_iter=20, tol=1e9, n_iter_no_change=2,
                   random_state=0)
-    plain = RNNClassifier(**params).fit(X, y)
+    plain = RNNClassifier(average=False, **params).fit(X, y)
     averaged = RNNClassifier(average=0.5, **params).fit(X, y)
     assert plain.n_iter_ == 4
     assert averaged.n_iter_ == 11 and averaged._average_state.count > 0
@@ -182,11 +183,11 @@ def test_every_estimator_averages(Estimator):
 def test_bad_average_is_refused_before_any_work(data, average):
     X, y = data
     clf = RNNClassifier(max_iter=1, **{**ONE_STEP_AN_EPOCH, "random_state": 0}).fit(X, y)
-    before = pickle.dumps(clf.__dict__)
+    before, original = pickle.dumps(clf.__dict__), clf.average
     clf.set_params(average=average)
     with pytest.raises(ValueError, match="average"):
         clf.partial_fit(X, y)
-    clf.set_params(average=False)
+    clf.set_params(average=original)
     assert pickle.dumps(clf.__dict__) == before
 
 
@@ -194,6 +195,32 @@ def test_lbfgs_refuses_average(data):
     X, y = data
     with pytest.raises(ValueError, match="average=True .* L-BFGS"):
         RNNClassifier(solver="lbfgs", average=True).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+def test_auto_average_is_the_second_half_for_stochastic_solvers(data, Estimator):
+    X, y = data
+    auto = Estimator(max_iter=6, average="auto", **ONE_STEP_AN_EPOCH).fit(X, y)
+    half = Estimator(max_iter=6, average=0.5, **ONE_STEP_AN_EPOCH).fit(X, y)
+    plain = Estimator(max_iter=6, **{**ONE_STEP_AN_EPOCH, "average": False}).fit(X, y)
+    assert auto._average_state.count == 3
+    assert_weights_equal(auto.weights_, half.weights_, atol=0)
+    assert np.abs(auto.weights_["weight_out"] - plain.weights_["weight_out"]).max() > 0
+
+
+@pytest.mark.parametrize("params", [
+    {"solver": "lbfgs"}, {"early_stopping": True, "n_iter_no_change": 2},
+], ids=["lbfgs", "early_stopping"])
+def test_auto_average_is_off_for_lbfgs_and_early_stopping(data, params):
+    X, y = data
+    common = dict(hidden_size=3, max_iter=20, random_state=0, **params)
+    auto = RNNClassifier(average="auto", **common).fit(X, y)
+    plain = RNNClassifier(average=False, **common).fit(X, y)
+    assert auto._average_state is None
+    assert auto.n_iter_ == plain.n_iter_
+    if "early_stopping" in params:  # it ends before 0.5 could begin (epoch 10)
+        assert auto.n_iter_ < 10
+    assert_weights_equal(auto.weights_, plain.weights_, atol=0)
 
 
 @pytest.mark.slow

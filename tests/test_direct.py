@@ -203,7 +203,7 @@ def test_batch_and_order_invariance_of_prediction(questions, monkeypatch):
 def test_partial_fit_equals_fit_epochs(questions):
     _, X, y = questions
     params = dict(hidden_size=4, direct_order=2, random_state=0, batch_size=16,
-                  n_iter_no_change=100)
+                  n_iter_no_change=100, average=False)
     full = RNNClassifier(max_iter=3, **params).fit(X, y)
     step = RNNClassifier(**params)
     for _ in range(3):
@@ -216,7 +216,7 @@ def test_warm_start_continues_plain_sgd(questions):
     _, X, y = questions
     params = dict(hidden_size=4, direct_order=2, solver="sgd", momentum=0,
                   learning_rate=0.05, shuffle=False, random_state=0,
-                  n_iter_no_change=100)
+                  n_iter_no_change=100, average=False)
     five = RNNClassifier(max_iter=5, **params).fit(X, y)
     warm = RNNClassifier(max_iter=2, warm_start=True, **params).fit(X, y)
     warm.set_params(max_iter=3).fit(X, y)

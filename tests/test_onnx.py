@@ -258,7 +258,8 @@ def test_regressor_head():
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(n, 2)).astype(np.float32) for n in (3, 7, 1, 4)]
     reg = fit_quietly(
-        TaggedRegressor(hidden_size=3, max_iter=1, random_state=0), X, [0, 1, 0, 1]
+        TaggedRegressor(hidden_size=3, pooling="last", max_iter=1, random_state=0), X,
+        [0, 1, 0, 1]
     )
     for n_outputs in (1, 2):
         reg.weights_ = dict(

@@ -154,10 +154,12 @@ OPTIMIZERS = {"adam": "AdamOptimizer", "sgd": "SGDOptimizer",
 
 
 def expected_untrusted(estimator_types, solver):
-    """skrnn's own types, and the private optimizer class of the solver."""
+    """skrnn's own types, and the private optimizer class of the solver and,
+    with a stochastic solver, the weight average of ``average='auto'``."""
     names = {f"{t.__module__}.{t.__qualname__}" for t in estimator_types}
     if OPTIMIZERS[solver]:
         names.add(f"skrnn._optimizers.{OPTIMIZERS[solver]}")
+        names.add("skrnn._averaging.WeightAverage")
     return sorted(names)
 
 

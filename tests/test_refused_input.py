@@ -204,7 +204,7 @@ ARCHITECTURE_CHANGES = [  # (base, parameter, value) for issue 29 item 6
     ("clf", "embedding_size", 2),
     ("clf", "hidden_size", 3),
     ("clf", "bidirectional", True),
-    ("clf", "pooling", "max"),
+    ("clf", "pooling", "mean"),
     ("clf", "nonlinearity", "relu"),
 ]
 CASES = [
