@@ -34,9 +34,12 @@ def tiny_sentences(n=40, seed=0):
     return X, np.array(y)
 
 
-def test_candidates_start_with_todays_defaults_and_are_valid_parameters():
+def test_candidates_start_with_the_replaced_and_todays_defaults_and_are_valid():
     names = list(defaults.CANDIDATES)
-    assert names[0] == "defaults" and defaults.CANDIDATES["defaults"] == {}
+    assert names[:2] == ["before", "defaults"] and defaults.CANDIDATES["defaults"] == {}
+    # "before" names only what the study changed, each a value no longer the default
+    today = RNNClassifier().get_params()
+    assert all(today[name] != value for name, value in defaults.BEFORE.items())
     valid = set(RNNClassifier().get_params())
     for params in defaults.CANDIDATES.values():
         assert set(params) <= valid
