@@ -689,6 +689,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         last_epoch = history.n_iter + epochs  # shown as "Epoch k/last"
         for _ in range(epochs):
             start_time = time.time()
+            self._before_epoch(state)
             order = state.rng.permutation(train) if self.shuffle else train
             state.noise = None if keys is None else DropoutNoise(
                 keys, history.noise_seed * 1_000_003 + history.n_iter
@@ -752,6 +753,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if early_stopping:
             params[...], state.average = best
         return params
+
+    def _before_epoch(self, state):
+        """Hook at the start of each epoch of a stochastic solver (before
+        its minibatches are drawn); nothing here."""
 
     def _step(self, state, loss, weight_sum, n_samples):
         """The update after a minibatch's `loss_and_gradient` (into

@@ -116,6 +116,18 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         ('presence'), or its row times its count divided by the sequence's
         number of n-grams ('frequency').
 
+    direct_epochs : int or None, default=None
+        Train the direct table and the network in two stages rather than
+        jointly (None): during the first ``direct_epochs`` epochs only the
+        table and the output bias train, with the network's output weights
+        held at zero, a linear model of n-grams; then the table is frozen,
+        a fixed offset to the logits, and the network trains on what it
+        leaves. Trained jointly, the table learns the training sentences'
+        n-grams faster than the network and takes their gradient; in two
+        stages the network learns the rest. Needs ``direct_order`` and a
+        stochastic solver. The epochs count in ``max_iter``, ``n_iter_``
+        and ``partial_fit`` calls.
+
     pooling : {'last', 'mean', 'max'}, default='max'
         The summary of a sequence fed to the output layer: the last layer's
         final state (both directions' when bidirectional), or the mean or
@@ -403,6 +415,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
         direct_size=None,
         direct_learning_rate=None,
         direct_values="presence",
+        direct_epochs=None,
         pooling="max",
         solver="adam",
         learning_rate=0.002,
@@ -442,6 +455,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceToOne):
             direct_size=direct_size,
             direct_learning_rate=direct_learning_rate,
             direct_values=direct_values,
+            direct_epochs=direct_epochs,
             pooling=pooling,
             solver=solver,
             learning_rate=learning_rate,

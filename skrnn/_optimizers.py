@@ -154,7 +154,9 @@ class BaseOptimizer:
     def set_block_factor(self, where, factor):
         """Update the entries ``where`` of the flat vector with the learning
         rate times ``factor`` (for every update from now on; ``factor=1``
-        returns them to the common rate).
+        returns them to the common rate). ``factor=0`` freezes them: neither
+        they nor their state (momentum, moments) change, as if they were
+        not there.
 
         ``where`` is a slice of the flat vector with a start and a stop
         (step 1), such as ``ParameterLayout.slices[name]``; it must not
@@ -242,6 +244,8 @@ class BaseOptimizer:
 
             def update(part):
                 for where, learning_rate in self._segments(*part):
+                    if not learning_rate:  # a frozen block (factor 0)
+                        continue
                     arrays = (a[where] for a in state + work)
                     self._update(
                         params[where], grads[where], *arrays,
@@ -255,6 +259,8 @@ class BaseOptimizer:
         # the scratch arrays: as large as the largest part, not the vector
         for part in sparse.dense:
             for where, learning_rate in self._segments(part.start, part.stop):
+                if not learning_rate:
+                    continue
                 work = [self._work_array(name, params[where]) for name in self.work]
                 arrays = [a[where] for a in state] + work
                 self._update(
@@ -262,6 +268,8 @@ class BaseOptimizer:
                 )
         for name, rows in sparse.rows.items():
             learning_rate = self._block_rate(sparse.blocks[name][0])
+            if not learning_rate:
+                continue
             blocks = [sparse.block(a, name) for a in [params, *state]]
             selected = [block[rows] for block in blocks]  # copies
             work = [self._work_array(w, selected[0]) for w in self.work]

@@ -38,12 +38,14 @@ class BaseSequenceToOne(BaseRNN):
         "bucket_batches": [Count(1)],
         "max_fun": [Count(1)],
         "direct_values": [StrOptions({"presence", "frequency"})],
+        "direct_epochs": [Count(1), None],
     }
 
     def __init__(self, hidden_size, *, pooling, bucket_batches, max_fun, direct_values,
-                 **shared):
+                 direct_epochs, **shared):
         super().__init__(hidden_size, **shared)
         self.direct_values = direct_values
+        self.direct_epochs = direct_epochs
         self.pooling = pooling
         self.bucket_batches = bucket_batches
         self.max_fun = max_fun
@@ -64,6 +66,18 @@ class BaseSequenceToOne(BaseRNN):
                 "'sgd' or 'adagrad'): L-BFGS needs a deterministic loss. Set "
                 "them to 0 or choose another solver."
             )
+        if self.direct_epochs is not None and not self.direct_order:
+            raise ValueError(
+                f"direct_epochs={self.direct_epochs} trains the direct n-gram "
+                "table alone first, but direct_order=0 has none. Set "
+                "direct_order (2 is usual) or direct_epochs=None."
+            )
+        if self.direct_epochs is not None and self.solver == "lbfgs":
+            raise ValueError(
+                f"direct_epochs={self.direct_epochs} trains in two stages of "
+                "epochs, which 'lbfgs' has not. Choose a stochastic solver or "
+                "set direct_epochs=None."
+            )
         if self.solver == "lbfgs" and self.average not in (False, "auto"):
             raise ValueError(
                 f"average={self.average!r} averages the weights of a stochastic "
@@ -80,6 +94,32 @@ class BaseSequenceToOne(BaseRNN):
 
     def _make_optimizer(self, previous=None):
         return None if self.solver == "lbfgs" else super()._make_optimizer(previous)
+
+    def _initial_params(self, network, layout, rng, data):
+        params, attributes = super()._initial_params(network, layout, rng, data)
+        if self.direct_epochs is not None:
+            # the network's logits are zero while the table trains alone
+            params[layout.slices["weight_out"]] = 0
+        return params, attributes
+
+    def _before_epoch(self, state):
+        """With ``direct_epochs``, the two stages by learning-rate factors:
+        during the first ``direct_epochs`` epochs only the direct table and
+        the output bias move (the network's, with its output weights at
+        zero, do not); from then on the table is frozen and the rest
+        trains."""
+        if self.direct_epochs is None:
+            return
+        table_alone = state.history.n_iter < self.direct_epochs
+        table_factor = self._direct_learning_rate() / self.learning_rate
+        for name, where in state.layout.slices.items():
+            if name == "weight_direct":
+                factor = table_factor if table_alone else 0.0
+            elif name == "bias_out":
+                factor = 1.0
+            else:
+                factor = 0.0 if table_alone else 1.0
+            state.optimizer.set_block_factor(where, factor)
 
     def _train(self, state, incremental):
         if self.solver == "lbfgs":

@@ -68,6 +68,9 @@ def test_off_by_default(Estimator, questions):
         ({"direct_order": True}, "direct_order"),
         ({"direct_order": 2, "direct_learning_rate": 0.0}, "direct_learning_rate"),
         ({"direct_values": "counts"}, "direct_values"),
+        ({"direct_order": 2, "direct_epochs": 0}, "direct_epochs"),
+        ({"direct_epochs": 3}, "direct_epochs=3 .* direct_order=0"),
+        ({"direct_order": 2, "direct_epochs": 3, "solver": "lbfgs"}, "direct_epochs=3 .* 'lbfgs'"),
     ],
 )
 def test_bad_parameters_leave_a_fitted_model_as_it_was(params, match, questions):
@@ -77,8 +80,9 @@ def test_bad_parameters_leave_a_fitted_model_as_it_was(params, match, questions)
     clf.set_params(**params)
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y)
-    with pytest.raises(ValueError, match=match):
-        clf.partial_fit(X, y)
+    if params.get("solver") != "lbfgs":  # which has no partial_fit
+        with pytest.raises(ValueError, match=match):
+            clf.partial_fit(X, y)
     clf.set_params(**before.get_params())
     assert same_state(clf, before)
 
@@ -222,6 +226,68 @@ def test_warm_start_continues_plain_sgd(questions):
     warm.set_params(max_iter=3).fit(X, y)
     for name in five.weights_:
         assert_allclose(warm.weights_[name], five.weights_[name], atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# Two stages (direct_epochs): the table alone, then the network beside it
+# ---------------------------------------------------------------------------
+
+NETWORK = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+
+
+def two_stage(X, y, max_iter, Estimator=RNNClassifier, **params):
+    params = dict(hidden_size=4, direct_order=2, direct_epochs=3, batch_size=50,
+                  average=False, random_state=0, n_iter_no_change=100, **params)
+    return Estimator(max_iter=max_iter, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "adagrad", "lazy_adam"])
+def test_the_table_trains_alone_then_is_frozen(solver, questions):
+    _, X, y = questions
+    one, three, five = (two_stage(X, y, k, solver=solver) for k in (1, 3, 5))
+    # the table's stage: the network stays as drawn, its logits at zero
+    for name in NETWORK:
+        assert_allclose(three.weights_[name], one.weights_[name], rtol=0, atol=0)
+    assert not three.weights_["weight_out"].any()
+    assert np.abs(three.weights_["weight_direct"] - one.weights_["weight_direct"]).max() > 0
+    assert np.abs(three.weights_["bias_out"] - one.weights_["bias_out"]).max() > 0
+    # the network's stage: the table stays as the first stage left it
+    assert_allclose(five.weights_["weight_direct"], three.weights_["weight_direct"],
+                    rtol=0, atol=0)
+    for name in NETWORK + ("weight_out",):
+        assert np.abs(five.weights_[name] - three.weights_[name]).max() > 0, name
+
+
+def test_the_first_stage_is_a_linear_model_of_the_ngrams(questions):
+    """With the output weights at zero the logits are the table's rows of
+    the sequence's n-grams plus the bias, whatever the recurrent weights."""
+    _, X, y = questions
+    clf = two_stage(X, y, 3)
+    other = copy.deepcopy(clf)
+    for name in NETWORK:
+        other.weights_[name][...] = np.random.RandomState(1).normal(
+            size=other.weights_[name].shape)
+    assert_allclose(other.predict_proba(X), clf.predict_proba(X), rtol=0, atol=1e-12)
+
+
+def test_two_stages_by_partial_fit_equal_fit(questions):
+    _, X, y = questions
+    whole = two_stage(X, y, 5)
+    step = RNNClassifier(**{k: v for k, v in whole.get_params().items() if k != "max_iter"})
+    for _ in range(5):
+        step.partial_fit(X, y, classes=whole.classes_)
+    for name in whole.weights_:
+        assert_allclose(step.weights_[name], whole.weights_[name], rtol=0, atol=1e-12)
+
+
+def test_two_stages_in_the_regressor(questions):
+    _, X, y = questions
+    target = (y == "question") * 1.0
+    three, five = (two_stage(X, target, k, Estimator=RNNRegressor) for k in (3, 5))
+    assert not three.weights_["weight_out"].any()
+    assert_allclose(five.weights_["weight_direct"], three.weights_["weight_direct"],
+                    rtol=0, atol=0)
+    assert five.score(X, target) > three.score(X, target)
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adagrad", "lazy_adam"])

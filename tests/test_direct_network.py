@@ -582,6 +582,40 @@ def test_a_factor_is_the_learning_rate_of_its_block(make):
     assert_allclose(params[BLOCK], b[BLOCK], rtol=1e-14, atol=1e-15)
 
 
+@pytest.mark.parametrize(
+    "make", [lambda lr: SGDOptimizer(lr, momentum=0.9), lambda lr: AdagradOptimizer(lr),
+             lambda lr: AdamOptimizer(lr)],
+    ids=["sgd-momentum", "adagrad", "adam"],
+)
+def test_a_zero_factor_freezes_its_block_and_its_state(make):
+    """Factor 0 (direct_epochs' frozen stage): the block and its state stay
+    as they were, so that momentum gathered before cannot move it, and
+    thawed (factor 1) it goes on from that state."""
+    lr = 0.01
+    optimizer, reference = make(lr), make(lr)
+    params, expected = gradient(0), gradient(0)
+    for step in range(2):
+        optimizer.update_params(params, gradient(30 + step))
+        reference.update_params(expected, gradient(30 + step))
+    frozen = {name: getattr(optimizer, name)[BLOCK].copy() for name in optimizer.state}
+    before = params[BLOCK].copy()
+    optimizer.set_block_factor(BLOCK, 0)
+    for step in range(3):
+        optimizer.update_params(params, gradient(40 + step))
+    assert_array_equal(params[BLOCK], before)
+    for name, values in frozen.items():
+        assert_array_equal(getattr(optimizer, name)[BLOCK], values)
+    outside = np.ones(SIZE, dtype=bool)
+    outside[BLOCK] = False
+    assert np.abs(params[outside] - expected[outside]).min() > 0
+    # thawed, the block takes the step its state gives, as the reference's
+    optimizer.set_block_factor(BLOCK, 1)
+    optimizer.t, reference.t = 2, 2  # Adam's bias correction counts steps
+    optimizer.update_params(params, gradient(50))
+    reference.update_params(expected, gradient(50))
+    assert_allclose(params[BLOCK], expected[BLOCK], rtol=1e-14, atol=1e-15)
+
+
 def test_adam_first_step_of_a_block_is_factor_times_lr():
     lr, factor = 0.002, 25.0
     optimizer = AdamOptimizer(lr)
