@@ -152,6 +152,11 @@ CANDIDATES = {
                                   "average": 0.5, "learning_rate": 0.003},
     "gru-max-it30-avg.5-lr.005": {"cell": "gru", "pooling": "max", "max_iter": 30,
                                   "average": 0.5, "learning_rate": 0.005},
+    # On top of the defaults chosen by the third pass: direct n-gram tables
+    # trained alone for 20 epochs, then frozen (issue 27's two stages).
+    "two-stage-d2-e20": {"direct_order": 2, "direct_epochs": 20},
+    "two-stage-d2-e20-dlr.01": {"direct_order": 2, "direct_epochs": 20,
+                                "direct_learning_rate": 0.01},
 }
 
 
