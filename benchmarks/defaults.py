@@ -157,6 +157,12 @@ CANDIDATES = {
     "two-stage-d2-e20": {"direct_order": 2, "direct_epochs": 20},
     "two-stage-d2-e20-dlr.01": {"direct_order": 2, "direct_epochs": 20,
                                 "direct_learning_rate": 0.01},
+    "two-stage-d2-e20-freq": {"direct_order": 2, "direct_epochs": 20,
+                              "direct_values": "frequency"},
+    "two-stage-d3-e20": {"direct_order": 3, "direct_epochs": 20},
+    "two-stage-d2-e10": {"direct_order": 2, "direct_epochs": 10},
+    "two-stage-d2-e30": {"direct_order": 2, "direct_epochs": 30},
+    "two-stage-d2-e40": {"direct_order": 2, "direct_epochs": 40},
 }
 
 
