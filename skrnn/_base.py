@@ -496,12 +496,6 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # partial_fit keeps the optimizer's state; fit (warm or not) starts anew.
         previous = getattr(self, "_optimizer", None) if incremental and continuing else None
         optimizer = self._make_optimizer(previous)
-        if optimizer is not None and "weight_direct" in layout.slices:
-            # the table learns at its own rate (a factor on the common one)
-            optimizer.set_block_factor(
-                layout.slices["weight_direct"],
-                self._direct_learning_rate() / self.learning_rate,
-            )
         state = _TrainingState(
             network, layout, params, optimizer, rng, history, data, average
         )
@@ -529,7 +523,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         converges to one point, and with early stopping, which keeps the
         best epoch's weights and would otherwise wait for half the epochs."""
         if isinstance(self.average, str):  # 'auto'
-            if getattr(self, "solver", None) == "lbfgs" or self.early_stopping:
+            if self.solver == "lbfgs" or self.early_stopping:
                 return False
             return 0.5
         return self.average
@@ -689,7 +683,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         last_epoch = history.n_iter + epochs  # shown as "Epoch k/last"
         for _ in range(epochs):
             start_time = time.time()
-            self._before_epoch(state)
+            self._set_block_factors(state)
             order = state.rng.permutation(train) if self.shuffle else train
             state.noise = None if keys is None else DropoutNoise(
                 keys, history.noise_seed * 1_000_003 + history.n_iter
@@ -754,9 +748,19 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             params[...], state.average = best
         return params
 
-    def _before_epoch(self, state):
-        """Hook at the start of each epoch of a stochastic solver (before
-        its minibatches are drawn); nothing here."""
+    def _block_factors(self, state):
+        """``{parameter name: factor}``: the learning rates of this epoch,
+        as factors on ``learning_rate`` (the parameters not named: 1). The
+        direct table learns at its own rate."""
+        return {"weight_direct": self._direct_learning_rate() / self.learning_rate}
+
+    def _set_block_factors(self, state):
+        """At the start of each epoch of a stochastic solver: every
+        parameter block's learning-rate factor (`_block_factors`; 1 for the
+        blocks it does not name)."""
+        factors = self._block_factors(state)
+        for name, where in state.layout.slices.items():
+            state.optimizer.set_block_factor(where, factors.get(name, 1.0))
 
     def _step(self, state, loss, weight_sum, n_samples):
         """The update after a minibatch's `loss_and_gradient` (into

@@ -102,24 +102,18 @@ class BaseSequenceToOne(BaseRNN):
             params[layout.slices["weight_out"]] = 0
         return params, attributes
 
-    def _before_epoch(self, state):
-        """With ``direct_epochs``, the two stages by learning-rate factors:
-        during the first ``direct_epochs`` epochs only the direct table and
-        the output bias move (the network's, with its output weights at
-        zero, do not); from then on the table is frozen and the rest
-        trains."""
+    def _block_factors(self, state):
+        """With ``direct_epochs``, the two stages: during the first
+        ``direct_epochs`` epochs only the direct table and the output bias
+        move (the network, its output weights at zero, is frozen: factor
+        0); from then on the table is frozen and the rest trains."""
+        factors = super()._block_factors(state)
         if self.direct_epochs is None:
-            return
-        table_alone = state.history.n_iter < self.direct_epochs
-        table_factor = self._direct_learning_rate() / self.learning_rate
-        for name, where in state.layout.slices.items():
-            if name == "weight_direct":
-                factor = table_factor if table_alone else 0.0
-            elif name == "bias_out":
-                factor = 1.0
-            else:
-                factor = 0.0 if table_alone else 1.0
-            state.optimizer.set_block_factor(where, factor)
+            return factors
+        if state.history.n_iter < self.direct_epochs:
+            frozen = {name: 0.0 for name in state.layout.slices}
+            return {**frozen, "bias_out": 1.0, "weight_direct": factors["weight_direct"]}
+        return {"weight_direct": 0.0}
 
     def _train(self, state, incremental):
         if self.solver == "lbfgs":

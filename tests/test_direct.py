@@ -280,6 +280,21 @@ def test_two_stages_by_partial_fit_equal_fit(questions):
         assert_allclose(step.weights_[name], whole.weights_[name], rtol=0, atol=1e-12)
 
 
+def test_the_stages_follow_direct_epochs_set_between_partial_fit_calls(questions):
+    """Each epoch's stage follows the parameters of its call: set to None
+    in the first stage, the network and the table train jointly."""
+    _, X, y = questions
+    clf = RNNClassifier(hidden_size=4, direct_order=2, direct_epochs=5, batch_size=50,
+                        average=False, random_state=0)
+    for _ in range(2):
+        clf.partial_fit(X, y, classes=["question", "statement"])
+    before = copy.deepcopy(clf.weights_)
+    clf.set_params(direct_epochs=None)  # trained jointly from here on
+    clf.partial_fit(X, y)
+    for name in NETWORK + ("weight_out", "weight_direct"):
+        assert np.abs(clf.weights_[name] - before[name]).max() > 0, name
+
+
 def test_two_stages_in_the_regressor(questions):
     _, X, y = questions
     target = (y == "question") * 1.0
